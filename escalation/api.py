@@ -1,0 +1,468 @@
+"""Bot API v1: thin endpoints that parse, call one domain function and answer (DESIGN.md)."""
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+from ninja.security import HttpBearer
+from pydantic import AfterValidator
+
+from escalation import conversations, decisions
+from escalation.handoff import HandoffAlreadyOpen, handoff_create
+from escalation.models import ApiKey, Bot, Conversation
+
+MAX_PARAMS_DEPTH = 5
+
+
+class ApiError(HttpError):
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(status_code, message)
+        self.code = code
+
+
+class JsonObjectParser(Parser):
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            data = json.loads(request.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ApiError(400, "malformed_json", f"The body is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ApiError(400, "malformed_json", "The body must be a JSON object.")
+        return data
+
+
+class BotKeyAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Bot | None:
+        key = (
+            ApiKey.objects.select_related("bot")
+            .filter(hashed_key=ApiKey.hash(token), revoked_at__isnull=True, bot__is_active=True)
+            .first()
+        )
+        if key is None:
+            return None
+        now = timezone.now()
+        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return key.bot
+
+
+api = NinjaAPI(
+    title="Handover Bot API",
+    version="1",
+    description="Post turns, ask before acting or bluffing, and hand off to a human.",
+    auth=BotKeyAuth(),
+    parser=JsonObjectParser(),
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message}}, status=status
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps errors raised while parsing the body
+        exc = exc.__cause__
+    code = getattr(exc, "code", STATUS_CODES.get(exc.status_code, "error"))
+    message = exc.message
+    if isinstance(exc, AuthenticationError):
+        message = "A valid API key is required: Authorization: Bearer <key>."
+    return error_response(request, exc.status_code, code, message)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors[:5]:
+        where = ".".join(
+            str(part) for part in error.get("loc", ()) if part not in ("body", "payload")
+        )
+        problems.append(
+            f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "")
+        )
+    return error_response(request, 422, "invalid", "; ".join(problems) or "Invalid input.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "No such conversation for this bot.")
+
+
+# Input ---------------------------------------------------------------------------------------
+
+
+def no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def url_or_empty(value: str) -> str:
+    if value:
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except DjangoValidationError as exc:
+            raise ValueError("must be an http(s) URL") from exc
+    return value
+
+
+def email_or_empty(value: str) -> str:
+    if value:
+        try:
+            EmailValidator()(value)
+        except DjangoValidationError as exc:
+            raise ValueError("must be an email address") from exc
+    return value
+
+
+def plain_params(value: dict[str, Any]) -> dict[str, Any]:
+    """Parameters are stored as JSON: bounded depth and no NUL characters (PostgreSQL refuses
+    them in jsonb)."""
+
+    def check(node: Any, depth: int) -> None:
+        if depth > MAX_PARAMS_DEPTH:
+            raise ValueError(f"must not nest deeper than {MAX_PARAMS_DEPTH} levels")
+        if isinstance(node, dict):
+            for key, item in node.items():
+                no_nul(key)
+                check(item, depth + 1)
+        elif isinstance(node, list):
+            for item in node:
+                check(item, depth + 1)
+        elif isinstance(node, str):
+            no_nul(node)
+
+    check(value, 1)
+    return value
+
+
+Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no_nul)]
+Text = Annotated[str, Field(max_length=20_000), AfterValidator(no_nul)]
+Short = Annotated[str, Field(max_length=200), AfterValidator(no_nul)]
+
+
+class CustomerIn(Schema):
+    external_id: Id
+    name: Short = ""
+    email: Annotated[str, Field(max_length=254), AfterValidator(email_or_empty)] = ""
+    phone: Annotated[str, Field(max_length=50), AfterValidator(no_nul)] = ""
+    verified: bool = False
+    verification_method: Annotated[str, Field(max_length=100), AfterValidator(no_nul)] = ""
+    verified_at: datetime | None = None
+
+
+class ConversationIn(Schema):
+    external_id: Id
+    channel: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(no_nul)] = "api"
+    customer: CustomerIn
+    callback_url: Annotated[str, Field(max_length=200), AfterValidator(url_or_empty)] | None = None
+
+
+class MessageIn(Schema):
+    external_id: Id
+    sender: Literal["customer", "ai"]
+    text: Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(no_nul)]
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    sent_at: datetime | None = None
+
+
+class ActionIn(Schema):
+    external_id: Id
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(no_nul)]
+    params: Annotated[dict[str, Any], AfterValidator(plain_params)] = Field(default_factory=dict)
+    outcome: Literal["succeeded", "failed", "blocked"] | None = None
+    detail: Text = ""
+
+
+class EvaluateIn(Schema):
+    draft_text: Text = ""
+    draft_confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class HandoffIn(Schema):
+    external_id: Id
+    summary: Text = ""
+    reason: Text = ""
+
+
+# Output --------------------------------------------------------------------------------------
+
+
+class AgentOut(Schema):
+    id: int
+    name: str
+
+
+class TriggerOut(Schema):
+    kind: str
+    fired: bool
+    score: float
+    threshold: float | None
+    evidence: str
+
+
+class HandoffOut(Schema):
+    id: int
+    status: str
+    summary: str
+    reason: str
+    identity: dict[str, Any]
+    actions: list[dict[str, Any]]
+    triggers: list[dict[str, Any]]
+    estimated_wait_seconds: int | None
+    queued_at: datetime
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str | None
+    assigned_agent: AgentOut | None
+
+
+class DecisionOut(Schema):
+    escalate: bool
+    triggers: list[TriggerOut]
+    handoff: HandoffOut | None
+    estimated_wait_seconds: int | None
+    customer_notice: str | None
+
+
+class CustomerOut(Schema):
+    external_id: str
+    name: str
+    email: str
+    phone: str
+    verified: bool
+    verification_method: str
+    verified_at: datetime | None
+
+
+class MessageOut(Schema):
+    id: int
+    external_id: str | None
+    sender: str
+    text: str
+    confidence: float | None
+    sent_at: datetime
+    created_at: datetime
+
+
+class ConversationOut(Schema):
+    id: int
+    external_id: str
+    channel: str
+    status: str
+    callback_url: str
+    created_at: datetime
+    customer: CustomerOut
+    handoff: HandoffOut | None
+    assigned_agent: AgentOut | None
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[MessageOut]
+
+
+class MessageResultOut(Schema):
+    message: MessageOut
+    decision: DecisionOut
+
+
+class ActionResultOut(Schema):
+    id: int
+    external_id: str
+    name: str
+    params: dict[str, Any]
+    outcome: str
+    detail: str
+    allowed: bool
+    rule: str | None
+    decision: DecisionOut
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+ERRORS: dict[int, type[Schema]] = {code: ErrorOut for code in (400, 401, 404, 409, 413, 422)}
+
+
+def conversation_payload(conversation: Conversation) -> dict[str, Any]:
+    handoff = decisions.open_handoff(conversation) or conversation.handoffs.order_by("-pk").first()
+    return {
+        "id": conversation.pk,
+        "external_id": conversation.external_id,
+        "channel": conversation.channel,
+        "status": conversation.status,
+        "callback_url": conversation.callback_url,
+        "created_at": conversation.created_at,
+        "customer": conversation.customer.identity_snapshot(),
+        "handoff": decisions.handoff_payload(handoff) if handoff else None,
+        "assigned_agent": (
+            decisions.agent_payload(handoff.claimed_by)
+            if handoff and handoff.is_open and handoff.claimed_by
+            else None
+        ),
+    }
+
+
+def request_bot(request: HttpRequest) -> Bot:
+    """The bot whose key authenticated the request (set by BotKeyAuth)."""
+    return request.auth  # type: ignore[attr-defined]
+
+
+def bot_conversation(request: HttpRequest, conversation_id: int) -> Conversation:
+    """Another bot's conversation is answered like a missing one: 404, nothing leaked."""
+    return get_object_or_404(
+        Conversation.objects.select_related("customer"),
+        pk=conversation_id,
+        bot=request_bot(request),
+    )
+
+
+# Endpoints -----------------------------------------------------------------------------------
+
+
+@api.post("/conversations", response={200: ConversationOut, 201: ConversationOut, **ERRORS})
+def create_conversation(request: HttpRequest, payload: ConversationIn) -> Status:
+    customer = payload.customer
+    conversation, created = conversations.conversation_open(
+        bot=request_bot(request),
+        external_id=payload.external_id,
+        channel=payload.channel,
+        callback_url=payload.callback_url or "",
+        customer=conversations.CustomerDetails(
+            external_id=customer.external_id,
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+            is_verified=customer.verified,
+            verification_method=customer.verification_method,
+            verified_at=customer.verified_at,
+        ),
+    )
+    return Status(201 if created else 200, conversation_payload(conversation))
+
+
+@api.get("/conversations/{conversation_id}", response={200: ConversationDetailOut, **ERRORS})
+def get_conversation(
+    request: HttpRequest, conversation_id: int, since: int | None = None
+) -> dict[str, Any]:
+    conversation = bot_conversation(request, conversation_id)
+    messages = conversation.messages.all()
+    if since is not None:
+        messages = messages.filter(pk__gt=since)
+    return conversation_payload(conversation) | {"messages": list(messages)}
+
+
+@api.post(
+    "/conversations/{conversation_id}/messages",
+    response={200: MessageResultOut, 201: MessageResultOut, **ERRORS},
+)
+def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn) -> Status:
+    conversation = bot_conversation(request, conversation_id)
+    try:
+        message, created = conversations.message_post(
+            conversation=conversation,
+            external_id=payload.external_id,
+            sender=payload.sender,
+            text=payload.text,
+            confidence=payload.confidence,
+            sent_at=payload.sent_at,
+        )
+    except conversations.ConversationClosed as exc:
+        raise ApiError(409, "with_human", str(exc)) from exc
+    if created is False and (message.sender != payload.sender or message.text != payload.text):
+        raise ApiError(409, "external_id_reused", "This external_id names another message.")
+    return Status(201 if created else 200, {"message": message, "decision": message.decision})
+
+
+@api.post(
+    "/conversations/{conversation_id}/actions",
+    response={200: ActionResultOut, 201: ActionResultOut, **ERRORS},
+)
+def post_action(request: HttpRequest, conversation_id: int, payload: ActionIn) -> Status:
+    conversation = bot_conversation(request, conversation_id)
+    action, created = conversations.action_record(
+        conversation=conversation,
+        external_id=payload.external_id,
+        name=payload.name,
+        params=payload.params,
+        outcome=payload.outcome,
+        detail=payload.detail,
+    )
+    if created is False and action.name != payload.name:
+        raise ApiError(409, "external_id_reused", "This external_id names another action.")
+    return Status(
+        201 if created else 200,
+        {
+            "id": action.pk,
+            "external_id": action.external_id,
+            "name": action.name,
+            "params": action.params,
+            "outcome": action.outcome,
+            "detail": action.detail,
+            "allowed": not action.rule,
+            "rule": action.rule or None,
+            "decision": action.decision,
+        },
+    )
+
+
+@api.post("/conversations/{conversation_id}/evaluate", response={200: DecisionOut, **ERRORS})
+def evaluate_draft(
+    request: HttpRequest, conversation_id: int, payload: EvaluateIn
+) -> dict[str, Any]:
+    conversation = bot_conversation(request, conversation_id)
+    return decisions.decision_for_draft(
+        conversation=conversation,
+        draft_text=payload.draft_text,
+        draft_confidence=payload.draft_confidence,
+    )
+
+
+@api.post(
+    "/conversations/{conversation_id}/handoff",
+    response={200: HandoffOut, 201: HandoffOut, **ERRORS},
+)
+def request_handoff(request: HttpRequest, conversation_id: int, payload: HandoffIn) -> Status:
+    conversation = bot_conversation(request, conversation_id)
+    try:
+        handoff, created = handoff_create(
+            conversation=conversation,
+            external_id=payload.external_id,
+            summary=payload.summary,
+            reason=payload.reason,
+            triggers=[],
+        )
+    except HandoffAlreadyOpen as exc:
+        raise ApiError(409, "handoff_open", str(exc)) from exc
+    return Status(201 if created else 200, decisions.handoff_payload(handoff))

@@ -1,0 +1,143 @@
+"""Conversations, their messages and the AI's actions: every state change the Bot API makes."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from escalation import decisions
+from escalation.idempotency import create_once
+from escalation.models import AIAction, Bot, Conversation, Customer, Message
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerDetails:
+    external_id: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    is_verified: bool = False
+    verification_method: str = ""
+    verified_at: datetime | None = None
+
+
+def customer_upsert(*, bot: Bot, details: CustomerDetails) -> Customer:
+    """The bot's latest word on who the customer is wins; an unverified claim never erases an
+    earlier verification."""
+    fields: dict[str, Any] = {"name": details.name, "email": details.email, "phone": details.phone}
+    if details.is_verified:
+        fields |= {
+            "is_verified": True,
+            "verification_method": details.verification_method,
+            "verified_at": details.verified_at or timezone.now(),
+        }
+    customer, created = create_once(
+        Customer,
+        lookup={"bot": bot, "external_id": details.external_id},
+        create=lambda: Customer.objects.create(bot=bot, external_id=details.external_id, **fields),
+    )
+    if not created:
+        changed = {k: v for k, v in fields.items() if v and getattr(customer, k) != v}
+        if changed:
+            Customer.objects.filter(pk=customer.pk).update(**changed)
+            customer.refresh_from_db()
+    return customer
+
+
+def conversation_open(
+    *,
+    bot: Bot,
+    external_id: str,
+    channel: str,
+    customer: CustomerDetails,
+    callback_url: str = "",
+) -> tuple[Conversation, bool]:
+    existing = Conversation.objects.filter(bot=bot, external_id=external_id).first()
+    if existing is not None:
+        return existing, False
+
+    def create() -> Conversation:
+        return Conversation.objects.create(
+            bot=bot,
+            external_id=external_id,
+            channel=channel,
+            customer=customer_upsert(bot=bot, details=customer),
+            callback_url=callback_url,
+        )
+
+    return create_once(Conversation, lookup={"bot": bot, "external_id": external_id}, create=create)
+
+
+class ConversationClosed(Exception):
+    """The AI may not speak in a conversation a human has taken over."""
+
+
+def message_post(
+    *,
+    conversation: Conversation,
+    external_id: str | None,
+    sender: str,
+    text: str,
+    confidence: float | None = None,
+    sent_at: datetime | None = None,
+) -> tuple[Message, bool]:
+    """Store a customer or AI turn and the decision it leads to; a retry returns the first."""
+
+    def create() -> Message:
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if sender == Message.Sender.AI and locked.status in (
+            Conversation.Status.QUEUED,
+            Conversation.Status.WITH_AGENT,
+        ):
+            raise ConversationClosed("The conversation has been handed to a human agent.")
+        message = Message.objects.create(
+            conversation=locked,
+            external_id=external_id,
+            sender=sender,
+            text=text,
+            confidence=confidence,
+            sent_at=sent_at or timezone.now(),
+        )
+        message.decision = decisions.decision_after_message(conversation=locked, message=message)
+        message.save(update_fields=["decision"])
+        return message
+
+    if external_id is None:
+        with transaction.atomic():
+            return create(), True
+    return create_once(
+        Message, lookup={"conversation": conversation, "external_id": external_id}, create=create
+    )
+
+
+def action_record(
+    *,
+    conversation: Conversation,
+    external_id: str,
+    name: str,
+    params: dict[str, Any],
+    outcome: str | None,
+    detail: str = "",
+) -> tuple[AIAction, bool]:
+    """Record an action the AI took or wants to take, checked against its authorised scope."""
+
+    def create() -> AIAction:
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        action = AIAction(
+            conversation=locked,
+            external_id=external_id,
+            name=name,
+            params=params,
+            outcome=outcome or AIAction.Outcome.SUCCEEDED,
+            detail=detail,
+        )
+        action.save()
+        action.decision = decisions.decision_after_action(conversation=locked, action=action)
+        action.save(update_fields=["decision"])
+        return action
+
+    return create_once(
+        AIAction, lookup={"conversation": conversation, "external_id": external_id}, create=create
+    )

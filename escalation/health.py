@@ -1,0 +1,54 @@
+"""Reachability of the parts the system stands on, for load balancers and operators."""
+
+import logging
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+
+from escalation.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def check_channel_layer() -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer configured")
+    channel = f"healthz.{uuid.uuid4().hex}"
+
+    async def round_trip() -> None:
+        await layer.send(channel, {"type": "healthz"})
+        await layer.receive(channel)
+
+    async_to_sync(round_trip)()
+
+
+def check_broker() -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+CHECKS = {"database": check_database, "channel_layer": check_channel_layer, "broker": check_broker}
+
+
+def health_report() -> dict[str, str]:
+    report = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as exc:
+            logger.warning("health check %s failed: %s", name, exc)
+            report[name] = f"error: {type(exc).__name__}"
+        else:
+            report[name] = "ok"
+    return report

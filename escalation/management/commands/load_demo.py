@@ -1,0 +1,137 @@
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+
+from escalation import conversations
+from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
+from escalation.models import ApiKey, Bot, Conversation, Handoff, TriggerPolicy
+
+DEMO_PASSWORD = "handover-demo"  # noqa: S105 - printed for local demos, never used in production
+DEMO_BOT_KEY = "hov_demo-bot-key-for-local-use-only"
+
+AGENTS = [("ana", "Ana", "Silva"), ("ben", "Ben", "Okafor")]
+SUPERVISORS = [("sam", "Sam", "Lindqvist")]
+
+CONVERSATIONS: list[dict[str, Any]] = [
+    {
+        "external_id": "demo-ai-1",
+        "customer": ("cust-1", "Maria Gomez", "maria@example.com", True),
+        "turns": [("customer", "Where is my order 1042?"), ("ai", "Order 1042 ships tomorrow.")],
+        "status": "ai",
+    },
+    {
+        "external_id": "demo-queued-1",
+        "customer": ("cust-2", "Tom Becker", "tom@example.com", True),
+        "turns": [
+            (
+                "customer",
+                "My order 1234 is three days late and I need it for a birthday on Friday.",
+            ),
+            ("ai", "I'm sorry about that. I can offer a credit for the delay."),
+            ("customer", "I'd like 80 EUR back, the delivery fee and the gift wrap."),
+        ],
+        "actions": [
+            ("lookup_order", {"order": "1234"}, "succeeded", "status: delayed, ETA Saturday"),
+            ("issue_credit", {"amount": 80, "currency": "EUR"}, "blocked", "over the 50 EUR limit"),
+        ],
+        "status": "queued",
+        "reason": "The credit asked for is over the AI's limit.",
+    },
+    {
+        "external_id": "demo-queued-2",
+        "customer": ("cust-3", "Lena Fischer", "", False),
+        "turns": [("customer", "I was charged twice for the same subscription this month.")],
+        "status": "queued",
+        "reason": "Billing dispute.",
+    },
+    {
+        "external_id": "demo-with-agent-1",
+        "customer": ("cust-4", "Omar Haddad", "omar@example.com", True),
+        "turns": [("customer", "Can I talk to a real person about my lost parcel 5521?")],
+        "status": "with_agent",
+        "agent": "ben",
+        "reason": "The customer asked for a person.",
+    },
+    {
+        "external_id": "demo-resolved-1",
+        "customer": ("cust-5", "Priya Nair", "priya@example.com", True),
+        "turns": [("customer", "The app will not let me change my delivery address for 7788.")],
+        "status": "resolved",
+        "agent": "ana",
+        "reason": "The AI was not confident.",
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo agents, a supervisor, a bot and conversations in every status (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        agents_group, _ = Group.objects.get_or_create(name="agents")
+        supervisors_group, _ = Group.objects.get_or_create(name="supervisors")
+        for username, first, last in AGENTS + SUPERVISORS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(agents_group)
+            if (username, first, last) in SUPERVISORS:
+                user.groups.add(supervisors_group)
+                User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+        TriggerPolicy.current()
+
+        bot, _ = Bot.objects.get_or_create(name="demo-bot")
+        ApiKey.objects.get_or_create(
+            hashed_key=ApiKey.hash(DEMO_BOT_KEY),
+            defaults={"bot": bot, "label": "demo key", "hint": DEMO_BOT_KEY[:10]},
+        )
+        for spec in CONVERSATIONS:
+            self.load_conversation(bot, spec)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(f"  agents: ana, ben; supervisor: sam — password {DEMO_PASSWORD}")
+        self.stdout.write(f"  demo bot API key: {DEMO_BOT_KEY}")
+
+    def load_conversation(self, bot: Bot, spec: dict[str, Any]) -> None:
+        if Conversation.objects.filter(bot=bot, external_id=spec["external_id"]).exists():
+            return
+        external_id, name, email, verified = spec["customer"]
+        conversation, _ = conversations.conversation_open(
+            bot=bot,
+            external_id=spec["external_id"],
+            channel="api",
+            customer=conversations.CustomerDetails(
+                external_id=external_id,
+                name=name,
+                email=email,
+                is_verified=verified,
+                verification_method="login" if verified else "",
+            ),
+        )
+        for index, (sender, text) in enumerate(spec["turns"]):
+            conversations.message_post(
+                conversation=conversation,
+                external_id=f"m{index}",
+                sender=sender,
+                text=text,
+                confidence=0.9 if sender == "ai" else None,
+            )
+        for index, (name, params, outcome, detail) in enumerate(spec.get("actions", [])):
+            conversations.action_record(
+                conversation=conversation,
+                external_id=f"a{index}",
+                name=name,
+                params=params,
+                outcome=outcome,
+                detail=detail,
+            )
+        if spec["status"] == "ai":
+            return
+        handoff, _ = handoff_create(conversation=conversation, reason=spec["reason"])
+        if spec["status"] in ("with_agent", "resolved"):
+            agent = User.objects.get(username=spec["agent"])
+            handoff = handoff_claim(handoff=handoff, agent=agent)
+        if spec["status"] == "resolved":
+            handoff_resolve(handoff=handoff, agent=agent, resolution=Handoff.Resolution.RESOLVED)

@@ -1,0 +1,56 @@
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the console, the customer chat and the API with daphne; with REDIS_URL set, "
+        "also run a Celery worker with beat beside it."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default="127.0.0.1")
+
+    def handle(self, *args: Any, port: int, host: str, **options: Any) -> None:
+        base = f"http://{host}:{port}"
+        self.stdout.write(
+            f"\nHandover is serving on {base}\n"
+            f"  agent console   {base}/console/\n"
+            f"  customer chat   {base}/chat/\n"
+            f"  admin           {base}/admin/\n"
+            f"  Bot API         {base}/api/v1/  (OpenAPI: {base}/api/v1/openapi.json)\n"
+            f"  health          {base}/healthz\n"
+            "  logins: agents ana / ben, supervisor sam — password handover-demo\n"
+        )
+        worker = None
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "escalation", "worker", "-B", "-l", "info"]
+            )
+        try:
+            subprocess.run(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    host,
+                    "-p",
+                    str(port),
+                    "escalation.asgi:application",
+                ],
+                check=False,
+            )
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if worker is not None:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(timeout=20)

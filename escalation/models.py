@@ -1,0 +1,316 @@
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Bot(models.Model):
+    """An AI assistant that talks to customers and hands off through the Bot API."""
+
+    name = models.CharField(max_length=100, unique=True)
+    callback_url = models.URLField(
+        blank=True, help_text="Where webhooks go unless a conversation names its own."
+    )
+    webhook_secret = models.CharField(
+        max_length=100, default=new_webhook_secret, help_text="Signs the webhooks (HMAC-SHA256)."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """A bot's secret key; only its SHA-256 is stored, so a leaked table leaks no key."""
+
+    PREFIX = "hov_"
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="api_keys")
+    label = models.CharField(max_length=100, blank=True)
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="The key's first characters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.bot})"
+
+    @staticmethod
+    def hash(raw_key: str) -> str:
+        return hashlib.sha256(raw_key.encode()).hexdigest()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class Customer(models.Model):
+    bot = models.ForeignKey(Bot, on_delete=models.PROTECT, related_name="customers")
+    external_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    is_verified = models.BooleanField(default=False)
+    verification_method = models.CharField(
+        max_length=100, blank=True, help_text="How the identity was verified, e.g. 'login', 'otp'."
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+        help_text="The web chat login that verifies this customer.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bot", "external_id"], name="customer_external_id_per_bot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+    def identity_snapshot(self) -> dict[str, Any]:
+        return {
+            "external_id": self.external_id,
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "verified": self.is_verified,
+            "verification_method": self.verification_method,
+            "verified_at": self.verified_at.isoformat() if self.verified_at else None,
+        }
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        AI = "ai", "With the AI"
+        QUEUED = "queued", "Queued for a human"
+        WITH_AGENT = "with_agent", "With an agent"
+        RESOLVED = "resolved", "Resolved"
+
+    bot = models.ForeignKey(Bot, on_delete=models.PROTECT, related_name="conversations")
+    external_id = models.CharField(max_length=200)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.CharField(max_length=50, default="api")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AI)
+    callback_url = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bot", "external_id"], name="conversation_external_id_per_bot"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({self.customer})"
+
+    @property
+    def webhook_url(self) -> str:
+        return self.callback_url or self.bot.callback_url
+
+
+class Message(models.Model):
+    class Sender(models.TextChoices):
+        CUSTOMER = "customer"
+        AI = "ai", "AI"
+        AGENT = "agent"
+        SYSTEM = "system"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULL: none given, never unique-checked
+    sender = models.CharField(max_length=10, choices=Sender.choices)
+    text = models.TextField()
+    confidence = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.JSONField(
+        null=True, blank=True, help_text="The decision answered when the message was posted."
+    )
+    sent_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="message_external_id_per_conversation",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
+                name="message_confidence_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.text[:60]}"
+
+
+class AIAction(models.Model):
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        BLOCKED = "blocked"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="actions")
+    external_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=100)
+    params = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+    rule = models.CharField(max_length=200, blank=True, help_text="The scope rule that blocked it.")
+    decision = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "AI action"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "external_id"], name="action_external_id_per_conversation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.outcome}"
+
+    def describe(self) -> str:
+        params = " ".join(f"{key}={value}" for key, value in self.params.items())
+        text = f"{self.name} {params}".strip() + f" — {self.outcome}"
+        reason = self.rule or self.detail
+        return f"{text}: {reason}" if reason else text
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "params": self.params,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "rule": self.rule,
+            "at": self.created_at.isoformat(),
+        }
+
+
+class Handoff(models.Model):
+    """The packet a human picks up: identity, summary, actions with results, and why."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        CLAIMED = "claimed"
+        RESOLVED = "resolved"
+        RETURNED = "returned", "Returned to the AI"
+
+    class Resolution(models.TextChoices):
+        RESOLVED = "resolved"
+        NOT_RESOLVED = "not_resolved", "Not resolved"
+        FOLLOW_UP = "follow_up", "Follow-up needed"
+
+    OPEN_STATUSES = (Status.QUEUED, Status.CLAIMED)
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="handoffs"
+    )
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULL: none given, never unique-checked
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    identity = models.JSONField(default=dict)
+    summary = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    actions = models.JSONField(default=list, blank=True)
+    triggers = models.JSONField(default=list, blank=True)
+    estimated_wait_seconds = models.PositiveIntegerField(null=True, blank=True)
+    queued_at = models.DateTimeField()
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_handoffs",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["queued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation"],
+                condition=Q(status__in=["queued", "claimed"]),
+                name="one_open_handoff_per_conversation",
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="handoff_external_id_per_conversation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="claimed") | Q(claimed_by__isnull=False),
+                name="claimed_handoff_has_agent",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"Handoff {self.pk} of {self.conversation}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class TriggerPolicy(models.Model):
+    """The thresholds the escalation triggers use; the newest row is the one in force."""
+
+    low_confidence_threshold = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="An AI draft with confidence below this hands off (before capacity adjusts it).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "trigger policies"
+
+    def __str__(self) -> str:
+        return f"Trigger policy (updated {self.updated_at:%Y-%m-%d %H:%M})"
+
+    @classmethod
+    def current(cls) -> "TriggerPolicy":
+        policy = cls.objects.order_by("-pk").first()
+        return policy if policy is not None else cls.objects.create()

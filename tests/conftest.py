@@ -1,0 +1,55 @@
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from escalation.models import Bot
+from tests.factories import bot_with_key
+
+
+class BotClient:
+    """A bot talking to the API with its key."""
+
+    def __init__(self, bot: Bot, key: str) -> None:
+        self.bot = bot
+        self.key = key
+        self.client = Client()
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def post(self, path: str, body: Any) -> Any:
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return self.client.post(
+            f"/api/v1{path}", data=data, content_type="application/json", headers=self.headers()
+        )
+
+    def get(self, path: str) -> Any:
+        return self.client.get(f"/api/v1{path}", headers=self.headers())
+
+    def open_conversation(self, external_id: str = "c-1", **extra: Any) -> dict[str, Any]:
+        body = {
+            "external_id": external_id,
+            "channel": "web",
+            "customer": {
+                "external_id": "cust-1",
+                "name": "Ana Gomez",
+                "verified": True,
+                "verification_method": "otp",
+                "email": "ana@example.com",
+            },
+        } | extra
+        response = self.post("/conversations", body)
+        assert response.status_code in (200, 201), response.content
+        return response.json()
+
+
+@pytest.fixture
+def bot_client(db: None) -> BotClient:
+    return BotClient(*bot_with_key(name="acme-bot"))
+
+
+@pytest.fixture
+def other_bot_client(db: None) -> BotClient:
+    return BotClient(*bot_with_key(name="other-bot"))

@@ -1,0 +1,55 @@
+from typing import Any
+
+from escalation.models import AIAction
+from tests.conftest import BotClient
+
+
+def post_action(bot_client: BotClient, conversation_id: int, **body: object) -> Any:
+    payload = {
+        "external_id": "a1",
+        "name": "lookup_order",
+        "params": {"order": "1234"},
+        "outcome": "succeeded",
+        "detail": "status: delayed",
+    } | body
+    return bot_client.post(f"/conversations/{conversation_id}/actions", payload)
+
+
+def test_records_the_action_with_its_result(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    response = post_action(bot_client, conversation["id"])
+    assert response.status_code == 201
+    data = response.json()
+    assert data["allowed"] is True
+    assert data["rule"] is None
+    assert data["outcome"] == "succeeded"
+    assert "decision" in data
+    action = AIAction.objects.get()
+    assert action.params == {"order": "1234"}
+    assert action.detail == "status: delayed"
+
+
+def test_retry_returns_the_first_result(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    first = post_action(bot_client, conversation["id"])
+    second = post_action(bot_client, conversation["id"])
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()
+    assert AIAction.objects.count() == 1
+
+
+def test_deeply_nested_params_are_422(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    params: dict[str, object] = {}
+    node = params
+    for _ in range(10):
+        node["x"] = {}
+        node = node["x"]  # type: ignore[assignment]
+    response = post_action(bot_client, conversation["id"], params=params)
+    assert response.status_code == 422
+    assert not AIAction.objects.exists()
+
+
+def test_unknown_outcome_is_422(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    assert post_action(bot_client, conversation["id"], outcome="maybe").status_code == 422

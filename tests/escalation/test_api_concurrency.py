@@ -1,0 +1,73 @@
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from escalation.models import Conversation, Handoff, Message
+from tests.conftest import BotClient
+
+
+def race(count: int, call: Callable[[], Any]) -> list[Any]:
+    """Run `call` in `count` threads released at the same instant."""
+    barrier = threading.Barrier(count)
+
+    def run() -> Any:
+        barrier.wait()
+        try:
+            return call()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(count) as pool:
+        return [f.result() for f in [pool.submit(run) for _ in range(count)]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_identical_message_posts_store_exactly_one_row(bot_client: BotClient) -> None:
+    cid = bot_client.open_conversation()["id"]
+    body = {"external_id": "m1", "sender": "customer", "text": "Where is my refund?"}
+
+    def post() -> Any:
+        return BotClient(bot_client.bot, bot_client.key).post(
+            f"/conversations/{cid}/messages", body
+        )
+
+    responses = race(4, post)
+
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+    assert len({r.content for r in responses}) == 1
+    assert Message.objects.filter(conversation_id=cid).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_identical_conversation_posts_store_exactly_one_row(bot_client: BotClient) -> None:
+    body = {"external_id": "c-race", "customer": {"external_id": "cust-race", "name": "Ana"}}
+
+    def post() -> Any:
+        return BotClient(bot_client.bot, bot_client.key).post("/conversations", body)
+
+    responses = race(4, post)
+
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+    assert Conversation.objects.filter(external_id="c-race").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_handoffs_with_different_ids_open_one(bot_client: BotClient) -> None:
+    cid = bot_client.open_conversation()["id"]
+    ids = iter(["h1", "h2", "h3", "h4"])
+    lock = threading.Lock()
+
+    def post() -> Any:
+        with lock:
+            external_id = next(ids)
+        client = BotClient(bot_client.bot, bot_client.key)
+        return client.post(f"/conversations/{cid}/handoff", {"external_id": external_id})
+
+    responses = race(4, post)
+
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+    assert Handoff.objects.filter(conversation_id=cid).count() == 1

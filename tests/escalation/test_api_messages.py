@@ -1,0 +1,90 @@
+from typing import Any
+
+from escalation.models import Message
+from tests.conftest import BotClient
+
+
+def post_message(bot_client: BotClient, conversation_id: int, **body: object) -> Any:
+    payload = {"external_id": "m1", "sender": "customer", "text": "Where is my order 1234?"} | body
+    return bot_client.post(f"/conversations/{conversation_id}/messages", payload)
+
+
+def test_stores_the_message_and_answers_a_decision(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+
+    response = post_message(bot_client, conversation["id"])
+
+    assert response.status_code == 201
+    data = response.json()
+    assert data["message"]["sender"] == "customer"
+    assert data["message"]["text"] == "Where is my order 1234?"
+    assert set(data["decision"]) == {
+        "escalate",
+        "triggers",
+        "handoff",
+        "estimated_wait_seconds",
+        "customer_notice",
+    }
+    assert data["decision"]["escalate"] is False
+    assert Message.objects.filter(conversation_id=conversation["id"]).count() == 1
+
+
+def test_ai_message_keeps_its_confidence(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    data = post_message(
+        bot_client, conversation["id"], sender="ai", text="It ships tomorrow.", confidence=0.93
+    ).json()
+    assert data["message"]["confidence"] == 0.93
+
+
+def test_retry_returns_the_first_result_and_one_row(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    first = post_message(bot_client, conversation["id"])
+    second = post_message(bot_client, conversation["id"])
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()
+    assert Message.objects.count() == 1
+
+
+def test_reusing_an_external_id_for_other_text_is_409(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    post_message(bot_client, conversation["id"])
+    response = post_message(bot_client, conversation["id"], text="something else")
+    assert response.status_code == 409
+    assert Message.objects.get().text == "Where is my order 1234?"
+
+
+def test_confidence_out_of_range_is_422(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    response = post_message(bot_client, conversation["id"], sender="ai", confidence=1.5)
+    assert response.status_code == 422
+    assert "confidence" in response.json()["error"]["message"]
+
+
+def test_unknown_sender_is_422(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    assert post_message(bot_client, conversation["id"], sender="agent").status_code == 422
+
+
+def test_empty_text_is_422(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    assert post_message(bot_client, conversation["id"], text="").status_code == 422
+    assert not Message.objects.exists()
+
+
+def test_ai_may_not_speak_once_handed_off(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    bot_client.post(f"/conversations/{conversation['id']}/handoff", {"external_id": "h1"})
+    response = post_message(bot_client, conversation["id"], sender="ai", text="I can help!")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "with_human"
+    customer = post_message(bot_client, conversation["id"], external_id="m2", text="Hello?")
+    assert customer.status_code == 201
+    assert customer.json()["decision"]["escalate"] is True
+
+
+def test_html_is_stored_as_text(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    text = "<script>alert(1)</script>"
+    data = post_message(bot_client, conversation["id"], text=text).json()
+    assert data["message"]["text"] == text
