@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from escalation.bots import api_key_issue, api_key_revoke
 from escalation.models import (
+    AgentProfile,
     AIAction,
     ApiKey,
     Bot,
@@ -13,6 +14,7 @@ from escalation.models import (
     Customer,
     Handoff,
     Message,
+    Team,
     TriggerPolicy,
 )
 
@@ -192,3 +194,19 @@ class TriggerPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: TriggerPolicy, form: Any, change: bool) -> None:
         obj.updated_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_default"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "presence", "max_concurrent_cases", "last_seen_at"]
+    list_filter = ["presence", "teams"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    filter_horizontal = ["teams"]
+    raw_id_fields = ["user"]

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from escalation import decisions
+from escalation import decisions, events
 from escalation.idempotency import create_once
 from escalation.models import AIAction, Bot, Conversation, Customer, Message
 
@@ -70,6 +70,30 @@ def conversation_open(
     return create_once(Conversation, lookup={"bot": bot, "external_id": external_id}, create=create)
 
 
+def message_add(
+    *,
+    conversation: Conversation,
+    sender: str,
+    text: str,
+    external_id: str | None = None,
+    confidence: float | None = None,
+    sent_at: datetime | None = None,
+    agent: Any = None,
+) -> Message:
+    """Append a message to the transcript; every message is stored through here."""
+    message = Message.objects.create(
+        conversation=conversation,
+        external_id=external_id,
+        sender=sender,
+        text=text,
+        confidence=confidence,
+        sent_at=sent_at or timezone.now(),
+        agent=agent,
+    )
+    events.message_stored(message)
+    return message
+
+
 class ConversationClosed(Exception):
     """The AI may not speak in a conversation a human has taken over."""
 
@@ -92,13 +116,13 @@ def message_post(
             Conversation.Status.WITH_AGENT,
         ):
             raise ConversationClosed("The conversation has been handed to a human agent.")
-        message = Message.objects.create(
+        message = message_add(
             conversation=locked,
             external_id=external_id,
             sender=sender,
             text=text,
             confidence=confidence,
-            sent_at=sent_at or timezone.now(),
+            sent_at=sent_at,
         )
         message.decision = decisions.decision_after_message(conversation=locked, message=message)
         message.save(update_fields=["decision"])

@@ -5,6 +5,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from escalation import events
+from escalation.conversations import message_add
 from escalation.idempotency import create_once
 from escalation.models import Conversation, Handoff, Message
 from escalation.summary import summary_write
@@ -49,12 +51,13 @@ def handoff_create(
         Conversation.objects.filter(pk=locked.pk).update(
             status=Conversation.Status.QUEUED, updated_at=now
         )
-        Message.objects.create(
+        message_add(
             conversation=locked,
             sender=Message.Sender.SYSTEM,
             text="Handed off to a human agent" + (f": {reason}" if reason else "."),
             sent_at=now,
         )
+        events.handoff_created(handoff)
         return handoff
 
     if external_id is None:
@@ -82,13 +85,14 @@ def handoff_claim(*, handoff: Handoff, agent: Any) -> Handoff:
             status=Conversation.Status.WITH_AGENT, updated_at=now
         )
         name = agent.get_full_name() or agent.get_username()
-        Message.objects.create(
-            conversation_id=handoff.conversation_id,
+        handoff.refresh_from_db()
+        message_add(
+            conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
             text=f"{name} from support has joined and can see the conversation so far.",
             sent_at=now,
         )
-    handoff.refresh_from_db()
+        events.handoff_claimed(handoff)
     return handoff
 
 
@@ -109,11 +113,12 @@ def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str 
         Conversation.objects.filter(pk=handoff.conversation_id).update(
             status=Conversation.Status.RESOLVED, updated_at=now
         )
-        Message.objects.create(
-            conversation_id=handoff.conversation_id,
+        handoff.refresh_from_db()
+        message_add(
+            conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
             text="The conversation was marked resolved.",
             sent_at=now,
         )
-    handoff.refresh_from_db()
+        events.handoff_resolved(handoff)
     return handoff

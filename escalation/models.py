@@ -223,6 +223,55 @@ class AIAction(models.Model):
         }
 
 
+class Team(models.Model):
+    """A group of agents with a queue of their own (billing, shipping, …)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True, help_text="The name bots use in /handoff.")
+    is_default = models.BooleanField(
+        default=False, help_text="Handoffs that name no team, and match no rule, go here."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_team"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    """What capacity is made of: who is available now, and how many cases each can hold."""
+
+    class Presence(models.TextChoices):
+        AVAILABLE = "available"
+        AWAY = "away"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.AWAY)
+    presence_changed_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    max_concurrent_cases = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    wants_notifications = models.BooleanField(
+        default=True, help_text="Browser notification and sound for new handoffs."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["presence"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.presence})"
+
+
 class Handoff(models.Model):
     """The packet a human picks up: identity, summary, actions with results, and why."""
 
@@ -249,6 +298,9 @@ class Handoff(models.Model):
     reason = models.TextField(blank=True)
     actions = models.JSONField(default=list, blank=True)
     triggers = models.JSONField(default=list, blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="handoffs"
+    )
     estimated_wait_seconds = models.PositiveIntegerField(null=True, blank=True)
     queued_at = models.DateTimeField()
     claimed_by = models.ForeignKey(
