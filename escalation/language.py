@@ -338,7 +338,7 @@ _BOT = (
 )
 
 _COMM_VERB = (
-    r"(?:talk|talking|talked|speak|speaking|spoke|chat|chatting|converse|conversing|communicate|"
+    r"(?:talk|talking|speak|speaking|chat|chatting|converse|conversing|communicate|"
     r"communicating|discuss|discussing|deal|dealing|took|tak|spek)"
 )
 _CONTACT_VERB = (
@@ -429,7 +429,10 @@ _EN_PATTERNS: tuple[tuple[str, float, str], ...] = (
     ),
     # "help from a human", "assistance from a real person"
     (
-        rf" (?:help|assistance|support|answer|answers|response) (?:from|by) {_PERSON}\b",
+        (
+            rf" (?:help|assistance|support|answer|answers|response|call ?back|call|phone call|"
+            rf"reply|follow up) (?:from|by) {_PERSON}\b"
+        ),
         0.9,
         "asked for help from a person",
     ),
@@ -456,6 +459,30 @@ _EN_PATTERNS: tuple[tuple[str, float, str], ...] = (
         r" human (?:hand ?off|handover|hand over|escalation|takeover|take over)\b",
         0.9,
         "asked for a handoff",
+    ),
+    # "can someone from your team call me?", "could a real human look at this?"
+    (
+        (
+            rf" (?:can|could|would|will|please|may) {_DET}(?:real |live |actual )?"
+            rf"(?:{_PERSON_STRONG}|person|someone|somebody)(?: \w+){{0,4}}? "
+            r"(?:call|contact|email|ring|phone|reach|get back to|call back|message) (?:me|us)\b"
+            rf"| (?:can|could|would|will|please|may) {_DET}(?:real |live |actual )"
+            r"(?:human|person|people|agent|someone|somebody)(?: \w+){0,2}? "
+            r"(?:look|check|help|review|handle|take|deal|answer|call|see)\b"
+            rf"| (?:can|could|would|will|please|may) {_DET}(?:human|humans|agent|"
+            r"representative|operator|supervisor|manager|staff member|employee)(?: \w+){0,2}? "
+            r"(?:look|check|help|review|handle|take|deal|answer|call|see)\b"
+        ),
+        0.85,
+        "asked for a person to step in",
+    ),
+    (
+        (
+            r" (?:is|are) (?:there )?(?:anyone|anybody|someone|somebody) (?:real|human|alive|"
+            r"actually there|there|i can talk to|i can speak to|who can help)\b"
+        ),
+        0.8,
+        "asked whether a person is available",
     ),
     # "is there a human I can talk to", "are there humans working there", "anyone there?"
     (
@@ -665,6 +692,10 @@ _IDENTITY_QUESTION_RE = re.compile(
     r"just |still |currently |now )?(?:talking|speaking|chatting|dealing)(?: |$)"
 )
 _NEGATED_BOT_RE = re.compile(r"refused the bot")
+_NARRATION_RE = re.compile(
+    r" (?:was|were|had been|have been|has been|i've|we've|already|previously|"
+    r"earlier|before|last time|yesterday)(?: (?:already|just|previously|been))?$"
+)
 _INTERJECTED_NO_RE = re.compile(r" no ?[,.!]")
 
 
@@ -691,6 +722,12 @@ def _is_identity_question(normalised: str, start: int) -> bool:
     window = " " + " ".join(_clause_before(normalised, start).split()[-4:]) + " "
     tail = normalised[start : start + 14]
     return bool(_IDENTITY_QUESTION_RE.search(window + tail.strip() + " "))
+
+
+def _is_narration(normalised: str, start: int) -> bool:
+    """ "I was talking to an agent", "I've already spoken with someone": a report, not a wish."""
+    words = _clause_before(normalised, start).split()[-3:]
+    return bool(_NARRATION_RE.search(" " + " ".join(words)))
 
 
 @lru_cache(maxsize=4096)
@@ -726,7 +763,9 @@ def detect_human_request(text: str) -> Signal:
                 if _is_negated(normalised, match.start()):
                     negated = negated or phrase
                     continue
-                if _is_identity_question(normalised, match.start()):
+                if _is_identity_question(normalised, match.start()) or _is_narration(
+                    normalised, match.start()
+                ):
                     continue
             if best is None or weight > best[0]:
                 best = (weight, label, phrase)

@@ -45,6 +45,10 @@ from escalation.language import (
         "I can't reach an agent anywhere",
         "I don't know how to contact a live agent",
         "you're not helping. I need a human",
+        "Can someone from your team call me?",
+        "I would like a callback from an agent",
+        "can a real human look at this",
+        "is there anyone real there?",
     ],
 )
 def test_human_request_fires_on_english_requests(text: str) -> None:
@@ -98,6 +102,11 @@ def test_human_request_fires_on_other_languages(text: str) -> None:
         "can I transfer money to another person?",
         "which languages do you speak?",
         "the person I sent money to has not received it",
+        "I spoke to an agent last week and they said it was fixed",
+        "I was talking to an agent and got cut off",
+        "can someone help me with my card",
+        "I am a real estate agent",
+        "talk to you later",
         "no quiero hablar con un agente",
         "ich möchte nicht mit einem Mitarbeiter sprechen",
         "",
