@@ -104,14 +104,14 @@ def read_rows(path: Path) -> Iterator[dict[str, object]]:
                 continue
             row = json.loads(line)
             if not isinstance(row, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object")
+                raise TypeError(f"{path}:{number}: expected a JSON object")
             yield cast(dict[str, object], row)
 
 
 def _text(row: dict[str, object], key: str) -> str:
     value = row.get(key)
     if not isinstance(value, str):
-        raise ValueError(f"row has no text field {key!r}: {sorted(row)}")
+        raise TypeError(f"row has no text field {key!r}: {sorted(row)}")
     return value
 
 
@@ -141,9 +141,7 @@ def predict_row(
     if kind == "distress":
         return detect_distress(_text(row, "text"), threshold=distress_threshold).fired
     if kind == "repeats":
-        return is_restatement(
-            _text(row, "a"), _text(row, "b"), threshold=repeat_threshold
-        ).fired
+        return is_restatement(_text(row, "a"), _text(row, "b"), threshold=repeat_threshold).fired
     raise ValueError(f"unknown detector kind: {kind!r}")
 
 

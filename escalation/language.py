@@ -19,13 +19,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.fuzz import token_set_ratio
-
-if TYPE_CHECKING:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 __all__ = [
     "DEFAULT_DISTRESS_THRESHOLD",
@@ -39,8 +36,6 @@ __all__ = [
 
 DEFAULT_DISTRESS_THRESHOLD = 0.5
 DEFAULT_REPEAT_THRESHOLD = 0.5
-
-SimilarityBackend = Literal["lexical", "semantic"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +115,11 @@ _SHORTHAND: Mapping[str, str] = {
     "realperson": "real person",
 }
 
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 # Words that typos are corrected towards (only words that matter to the detectors).
 _CORRECTION_TARGETS: tuple[str, ...] = (
     "talk",
@@ -165,10 +165,12 @@ _CORRECTION_TARGETS: tuple[str, ...] = (
 )
 _TARGET_SET = frozenset(_CORRECTION_TARGETS)
 _DOUBLED_LETTER_RE = re.compile(r"([a-z])\1")
-_SWAP_ONLY_TARGETS = frozenset({"help", "with", "live", "real", "need", "want", "can", "how", "you"})
+_SWAP_ONLY_TARGETS = frozenset(
+    {"help", "with", "live", "real", "need", "want", "can", "how", "you"}
+)
 
 # Real words one edit away from a target; they must never be "corrected".
-_PROTECTED_WORDS = frozenset(
+_PROTECTED_WORDS = _word_set(
     """
     that what hat cat chap chart charts chats walk walked walking tall task tasks tale take
     peak speck steak sneak spear sneaks speaks spoke spoken talks talked chatted chats
@@ -183,8 +185,10 @@ _PROTECTED_WORDS = frozenset(
     cab car cat man fan ban pan tan van ran con now new hot how's who hoe row cow bow low
     yours your yoU you'd you'll you're young with wish witch wits width within without
     spec space spend speed trade transfers transferred chase trying tying frying crying drying
-    prying humid woman women horse house persona personas
-    """.split()
+    prying humid woman women horse house persona personas pessoa pessoas transfere
+    transfira transferir transferer transferez transfiere conecte conectar contacte contato
+    contatar agente agentes humano humana operador operadora
+    """
 )
 
 _ACCENT_FREE_CACHE_SIZE = 4096
@@ -321,7 +325,9 @@ _PERSON_STRONG = (
     r"helpdesk|help desk|founders?|owners?|boss|someone in charge|somebody in charge|"
     r"team|your team|people)"
 )
-_PERSON_WEAK = r"(?:persons?|someone|somebody|anyone|anybody|assistants?|one of you|one of your \w+)"
+_PERSON_WEAK = (
+    r"(?:persons?|someone|somebody|anyone|anybody|assistants?|one of you|one of your \w+)"
+)
 _PERSON = rf"{_DET}{_MOD}(?:{_PERSON_STRONG}|{_PERSON_WEAK})"
 _STRONG_PERSON = rf"{_DET}{_MOD}{_PERSON_STRONG}"
 
@@ -332,10 +338,12 @@ _BOT = (
 )
 
 _COMM_VERB = (
-    r"(?:talk|talking|talked|speak|speaking|spoke|chat|chatting|converse|conversing|communicate|"
+    r"(?:talk|talking|speak|speaking|chat|chatting|converse|conversing|communicate|"
     r"communicating|discuss|discussing|deal|dealing|took|tak|spek)"
 )
-_CONTACT_VERB = r"(?:contact|contacting|reach|reaching|call|calling|ring|phone|email|message|get hold of)"
+_CONTACT_VERB = (
+    r"(?:contact|contacting|reach|reaching|call|calling|ring|phone|email|message|get hold of)"
+)
 _ROUTE_VERB = (
     r"(?:connect|connecting|transfer|transferring|forward|forwarding|put|putting|pass|passing|"
     r"hand|handing|redirect|redirecting|route|routing|escalate|escalating|switch|switching|"
@@ -354,61 +362,167 @@ _WANT_VERB = (
 
 _EN_PATTERNS: tuple[tuple[str, float, str], ...] = (
     # "can I talk to a real person", "speak with an operator", "chat w/ someone"
-    (rf" {_COMM_VERB} (?:(?:directly|now|please|just|quickly|immediately|again) )?"
-     rf"(?:to|with|w|at|2|t|tto|too|ot|wtih|whit) {_PERSON}\b", 0.95, "asked for a person"),
-    (rf" (?:{_COMM_VERB}|{_CONTACT_VERB}) (?:to |with )?(?:a |an |the |your |one of your |"
-     rf"some |one of the )?(?:real |actual |live |human )?\w+ (?:employees?|staff|staff members?|"
-     rf"workers?|representatives?|team members?|reps?|people|person|specialists?|advisors?)\b",
-     0.9, "asked for a person"),
-    (rf" {_ROUTE_VERB} (?:to me|me to|to us|me|us) {_PERSON}\b", 0.85,
-     "asked to be put through to a person"),
+    (
+        (
+            rf" {_COMM_VERB} (?:(?:directly|now|please|just|quickly|immediately|again) )?"
+            rf"(?:to|with|w|at|2|t|tto|too|ot|wtih|whit) {_PERSON}\b"
+        ),
+        0.95,
+        "asked for a person",
+    ),
+    (
+        (
+            rf" (?:{_COMM_VERB}|{_CONTACT_VERB}) (?:to |with )?(?:a |an |the |your |one of your |"
+            rf"some |one of the )?(?:real |actual |live |human )?\w+ (?:employees?|staff|staff members?|"
+            rf"workers?|representatives?|team members?|reps?|people|person|specialists?|advisors?)\b"
+        ),
+        0.9,
+        "asked for a person",
+    ),
+    (
+        rf" {_ROUTE_VERB} (?:to me|me to|to us|me|us) {_PERSON}\b",
+        0.85,
+        "asked to be put through to a person",
+    ),
     # "contact an agent", "reach someone", "call a representative"
     (rf" {_CONTACT_VERB} (?:with )?{_PERSON}\b", 0.9, "asked to contact a person"),
     # "connect me to a human", "transfer this chat to an agent", "put me through to someone"
-    (rf" {_ROUTE_VERB} {_ROUTE_OBJECT}(?:over |back |through |thru |across |on )?"
-     rf"(?:to|with|in touch with|in contact with|through to|thru to|onto|towards) {_PERSON}\b"
-     rf"|{_ROUTE_VERB} (?:me|us|{_ROUTE_OBJECT.strip('()?')})? ?(?:to|with|through to) "
-     rf"(?:a |an |the |your |some |one of your )?(?:real |actual |live |human )?\w+ "
-     rf"(?:employees?|staff|staff members?|workers?|representatives?|team members?)\b",
-     0.95, "asked to be put through to a person"),
+    (
+        (
+            rf" {_ROUTE_VERB} {_ROUTE_OBJECT}(?:over |back |through |thru |across |on )?"
+            rf"(?:to|with|in touch with|in contact with|through to|thru to|onto|towards) {_PERSON}\b"
+            rf"|{_ROUTE_VERB} (?:me|us|{_ROUTE_OBJECT.strip('()?')})? ?(?:to|with|through to) "
+            rf"(?:a |an |the |your |some |one of your )?(?:real |actual |live |human )?\w+ "
+            rf"(?:employees?|staff|staff members?|workers?|representatives?|team members?)\b"
+        ),
+        0.95,
+        "asked to be put through to a person",
+    ),
     (r" (?:put|get|patch) (?:me|us) (?:through|thru)\b", 0.9, "asked to be put through"),
-    (rf" (?:put|get) me in (?:touch|contact) with {_PERSON}\b", 0.95,
-     "asked to be put in touch with a person"),
+    (
+        rf" (?:put|get) me in (?:touch|contact) with {_PERSON}\b",
+        0.95,
+        "asked to be put in touch with a person",
+    ),
     # "get me a human", "give me an agent", "I want a representative", "I need a real person"
-    (rf" {_WANT_VERB} (?:me |us |to have |to get |to see )?{_STRONG_PERSON}\b", 0.9,
-     "asked for a person"),
-    (rf" {_WANT_VERB} (?:me |us )?{_DET}(?:real|live|actual|proper|human|flesh and blood) "
-     r"(?:person|persons|someone|somebody|one|being|beings)\b", 0.9, "asked for a real person"),
-    (rf" {_WANT_VERB} (?:me |us )?(?:someone|somebody|a person|anyone|anybody) "
-     r"(?:real|human|live|else|competent|qualified|who (?:can|could|knows|is|actually|will|would)"
-     r"|that (?:can|could|knows|is))\b", 0.85, "asked for someone else"),
+    (
+        rf" {_WANT_VERB} (?:me |us |to have |to get |to see )?{_STRONG_PERSON}\b",
+        0.9,
+        "asked for a person",
+    ),
+    (
+        (
+            rf" {_WANT_VERB} (?:me |us )?{_DET}(?:real|live|actual|proper|human|flesh and blood) "
+            r"(?:person|persons|someone|somebody|one|being|beings)\b"
+        ),
+        0.9,
+        "asked for a real person",
+    ),
+    (
+        (
+            rf" {_WANT_VERB} (?:me |us )?(?:someone|somebody|a person|anyone|anybody) "
+            r"(?:real|human|live|else|competent|qualified|who (?:can|could|knows|is|actually|will|would)"
+            r"|that (?:can|could|knows|is))\b"
+        ),
+        0.85,
+        "asked for someone else",
+    ),
     # "help from a human", "assistance from a real person"
-    (rf" (?:help|assistance|support|answer|answers|response) (?:from|by) {_PERSON}\b", 0.9,
-     "asked for help from a person"),
+    (
+        (
+            rf" (?:help|assistance|support|answer|answers|response|call ?back|call|phone call|"
+            rf"reply|follow up) (?:from|by) {_PERSON}\b"
+        ),
+        0.9,
+        "asked for help from a person",
+    ),
     # "human support", "live agent", "a real person please" as the object of a request
-    (r" (?:human|live|real person|real people|personal|in person) (?:support|help|assistance|"
-     r"service|chat|contact|agent|agents|representative|operator|interaction|conversation|"
-     r"handoff|hand off|takeover|takeover)\b", 0.85, "asked for human support"),
-    (r" (?:hand ?off|handover|hand over|escalate|escalation|transfer) (?:to )?(?:a |an )?"
-     r"(?:human|person|agent|representative|real person|live agent|operator|supervisor|"
-     r"manager|staff)\b", 0.9, "asked for a handoff"),
-    (r" human (?:hand ?off|handover|hand over|escalation|takeover|take over)\b", 0.9,
-     "asked for a handoff"),
+    (
+        (
+            r" (?:human|live|real person|real people|personal|in person) (?:support|help|assistance|"
+            r"service|chat|contact|agent|agents|representative|operator|interaction|conversation|"
+            r"handoff|hand off|takeover|takeover)\b"
+        ),
+        0.85,
+        "asked for human support",
+    ),
+    (
+        (
+            r" (?:hand ?off|handover|hand over|escalate|escalation|transfer) (?:to )?(?:a |an )?"
+            r"(?:human|person|agent|representative|real person|live agent|operator|supervisor|"
+            r"manager|staff)\b"
+        ),
+        0.9,
+        "asked for a handoff",
+    ),
+    (
+        r" human (?:hand ?off|handover|hand over|escalation|takeover|take over)\b",
+        0.9,
+        "asked for a handoff",
+    ),
+    # "can someone from your team call me?", "could a real human look at this?"
+    (
+        (
+            rf" (?:can|could|would|will|please|may) {_DET}(?:real |live |actual )?"
+            rf"(?:{_PERSON_STRONG}|person|someone|somebody)(?: \w+){{0,4}}? "
+            r"(?:call|contact|email|ring|phone|reach|get back to|call back|message) (?:me|us)\b"
+            rf"| (?:can|could|would|will|please|may) {_DET}(?:real |live |actual )"
+            r"(?:human|person|people|agent|someone|somebody)(?: \w+){0,2}? "
+            r"(?:look|check|help|review|handle|take|deal|answer|call|see)\b"
+            rf"| (?:can|could|would|will|please|may) {_DET}(?:human|humans|agent|"
+            r"representative|operator|supervisor|manager|staff member|employee)(?: \w+){0,2}? "
+            r"(?:look|check|help|review|handle|take|deal|answer|call|see)\b"
+        ),
+        0.85,
+        "asked for a person to step in",
+    ),
+    (
+        (
+            r" (?:is|are) (?:there )?(?:anyone|anybody|someone|somebody) (?:real|human|alive|"
+            r"actually there|there|i can talk to|i can speak to|who can help)\b"
+        ),
+        0.8,
+        "asked whether a person is available",
+    ),
     # "is there a human I can talk to", "are there humans working there", "anyone there?"
-    (r" (?:is|are) there (?:also |actually |even |really )?(?:a |any |an |some )?"
-     r"(?:real |live |actual )?(?:humans?|persons?|people|agents?|representatives?|operators?|"
-     r"staff|employees?)\b", 0.85, "asked whether a person is available"),
-    (r" (?:do|does) (?:you|your company|you guys|this) (?:have|offer|provide) (?:a |any )?"
-     r"(?:real |live )?(?:human|live|person|people|agents?|representatives?|operators?|staff)"
-     r"(?: support| help| agents?| chat| service)?\b", 0.85, "asked for human support"),
+    (
+        (
+            r" (?:is|are) there (?:also |actually |even |really )?(?:a |any |an |some )?"
+            r"(?:real |live |actual )?(?:humans?|persons?|people|agents?|representatives?|operators?|"
+            r"staff|employees?)\b"
+        ),
+        0.85,
+        "asked whether a person is available",
+    ),
+    (
+        (
+            r" (?:do|does) (?:you|your company|you guys|this) (?:have|offer|provide) (?:a |any )?"
+            r"(?:real |live )?(?:human|live|person|people|agents?|representatives?|operators?|staff)"
+            r"(?: support| help| agents?| chat| service)?\b"
+        ),
+        0.85,
+        "asked for human support",
+    ),
     # Rejecting the bot is a request for a person: "I don't want to talk to a bot".
-    (rf" (?:don't|do not|dont|doesn't|not|never|no longer|refuse to|won't|will not|hate to|"
-     rf"hate|tired of|sick of|fed up with|done|stop|quit|enough of|instead of|rather than|"
-     rf"rather not|not going to|not gonna|no more) (?:want |wanna |like |wish |need |going )?"
-     rf"(?:to )?(?:keep )?(?:talk|talking|speak|speaking|chat|chatting|deal|dealing|"
-     rf"communicate|communicating)(?:ing)? (?:to|with) {_BOT}\b", 0.9, "refused the bot"),
-    (rf" (?:talking|speaking|chatting|dealing) (?:to|with) {_BOT} (?:is|are|was|sucks|makes|"
-     r"gets|isn't|doesn't|won't)\b", 0.85, "refused the bot"),
+    (
+        (
+            rf" (?:don't|do not|dont|doesn't|not|never|no longer|refuse to|won't|will not|hate to|"
+            rf"hate|tired of|sick of|fed up with|done|stop|quit|enough of|instead of|rather than|"
+            rf"rather not|not going to|not gonna|no more) (?:want |wanna |like |wish |need |going )?"
+            rf"(?:to )?(?:keep )?(?:talk|talking|speak|speaking|chat|chatting|deal|dealing|"
+            rf"communicate|communicating)(?:ing)? (?:to|with) {_BOT}\b"
+        ),
+        0.9,
+        "refused the bot",
+    ),
+    (
+        (
+            rf" (?:talking|speaking|chatting|dealing) (?:to|with) {_BOT} (?:is|are|was|sucks|makes|"
+            r"gets|isn't|doesn't|won't)\b"
+        ),
+        0.85,
+        "refused the bot",
+    ),
 )
 
 # Whole-message requests: "agent!!", "human please", "representative", "live agent".
@@ -454,37 +568,89 @@ _FOREIGN_PERSON = (
 )
 _FOREIGN_PATTERNS: tuple[tuple[str, float, str], ...] = (
     # Spanish: "quiero hablar con una persona", "pasame con un agente", "comunicarme con un asesor"
-    (rf" (?:hablar|hable|hablo|comunicar|comunicarme|comunicarse|contactar|conectar|conectarme|"
-     rf"pasar|pasame|pasarme|paseme|pase|transferir|transfiereme|transferirme|comuniqueme|"
-     rf"comunicame|ponerme|ponme|pongame|atendido|atendida|atender|atienda|chatear) "
-     rf"(?:en contacto |en comunicacion )?(?:con|a|por|para)? ?{_FOREIGN_PERSON}\b",
-     0.95, "asked for a person"),
-    (rf" (?:quiero|quisiera|necesito|deseo|prefiero|exijo|pido|dame|deme|consiguenme|"
-     rf"busco|queria) {_FOREIGN_PERSON}\b", 0.9, "asked for a person"),
+    (
+        (
+            rf" (?:hablar|hable|hablo|comunicar|comunicarme|comunicarse|contactar|conectar|conectarme|"
+            rf"pasar|pasame|pasarme|paseme|pase|transferir|transfiereme|transferirme|comuniqueme|"
+            rf"comunicame|ponerme|ponme|pongame|atendido|atendida|atender|atienda|chatear) "
+            rf"(?:en contacto |en comunicacion )?(?:con|a|por|para)? ?{_FOREIGN_PERSON}\b"
+        ),
+        0.95,
+        "asked for a person",
+    ),
+    (
+        (
+            rf" (?:quiero|quisiera|necesito|deseo|prefiero|exijo|pido|dame|deme|consiguenme|"
+            rf"busco|queria) {_FOREIGN_PERSON}\b"
+        ),
+        0.9,
+        "asked for a person",
+    ),
     # French: "je veux parler a un conseiller", "passez-moi un agent", "mettez-moi en relation"
-    (rf" (?:parler|discuter|joindre|contacter|passer|passez moi|passe moi|passez|transferer|"
-     rf"transferez moi|mettre en relation|mettez moi en relation|etre mis en relation|"
-     rf"mettre en contact|avoir|echanger|communiquer) "
-     rf"(?:en relation |en contact )?(?:a|avec|au|aupres de|aupres d'un|aupres d'une)? ?"
-     rf"{_FOREIGN_PERSON}\b", 0.95, "asked for a person"),
-    (rf" (?:je veux|je voudrais|j'aimerais|j'aimerai|je souhaite|je prefere|je demande|"
-     rf"il me faut|donnez moi|donne moi) {_FOREIGN_PERSON}\b", 0.9, "asked for a person"),
+    (
+        (
+            rf" (?:parler|discuter|joindre|contacter|passer|passez moi|passe moi|passez|transferer|"
+            rf"transferez moi|mettre en relation|mettez moi en relation|etre mis en relation|"
+            rf"mettre en contact|avoir|echanger|communiquer) "
+            rf"(?:en relation |en contact )?(?:a|avec|au|aupres de|aupres d'un|aupres d'une)? ?"
+            rf"{_FOREIGN_PERSON}\b"
+        ),
+        0.95,
+        "asked for a person",
+    ),
+    (
+        (
+            rf" (?:je veux|je voudrais|j'aimerais|j'aimerai|je souhaite|je prefere|je demande|"
+            rf"il me faut|donnez moi|donne moi) {_FOREIGN_PERSON}\b"
+        ),
+        0.9,
+        "asked for a person",
+    ),
     # German: "ich möchte mit einem Mitarbeiter sprechen", "verbinden Sie mich mit ..."
-    (rf" (?:mit|zu|an) {_FOREIGN_PERSON} (?:\w+ ){{0,3}}?(?:sprechen|reden|chatten|"
-     rf"verbunden|verbinden|kommunizieren|schreiben|telefonieren)\b", 0.95, "asked for a person"),
-    (rf" (?:sprechen|reden|chatten|verbinden|verbindet|weiterleiten|durchstellen|"
-     rf"verbinde|leiten|stellen|erreichen|kontaktieren) (?:sie |du )?(?:mich |uns )?"
-     rf"(?:bitte )?(?:mit|zu|an)? ?{_FOREIGN_PERSON}\b", 0.95, "asked for a person"),
-    (rf" (?:ich will|ich mochte|ich brauche|ich hatte gern|ich hatte gerne|ich verlange|"
-     rf"ich wurde gerne|ich wunsche|geben sie mir|gib mir) (?:bitte )?(?:jetzt )?"
-     rf"{_FOREIGN_PERSON}\b", 0.9, "asked for a person"),
+    (
+        (
+            rf" (?:mit|zu|an) {_FOREIGN_PERSON} (?:\w+ ){{0,3}}?(?:sprechen|reden|chatten|"
+            rf"verbunden|verbinden|kommunizieren|schreiben|telefonieren)\b"
+        ),
+        0.95,
+        "asked for a person",
+    ),
+    (
+        (
+            rf" (?:sprechen|reden|chatten|verbinden|verbindet|weiterleiten|durchstellen|"
+            rf"verbinde|leiten|stellen|erreichen|kontaktieren) (?:sie |du )?(?:mich |uns )?"
+            rf"(?:bitte )?(?:mit|zu|an)? ?{_FOREIGN_PERSON}\b"
+        ),
+        0.95,
+        "asked for a person",
+    ),
+    (
+        (
+            rf" (?:ich will|ich mochte|ich brauche|ich hatte gern|ich hatte gerne|ich verlange|"
+            rf"ich wurde gerne|ich wunsche|geben sie mir|gib mir) (?:bitte )?(?:jetzt )?"
+            rf"{_FOREIGN_PERSON}\b"
+        ),
+        0.9,
+        "asked for a person",
+    ),
     # Portuguese: "quero falar com um atendente", "me transfira para uma pessoa"
-    (rf" (?:falar|fale|conversar|contatar|contactar|transferir|transfira|transferir me|"
-     rf"passar|passe|passa|ligar|conectar|conecte|atendido|atendida|me passa|me passe|"
-     rf"me transfere|me transfira|me conecte) (?:com|a|para|pra|ao|ate)? ?{_FOREIGN_PERSON}\b",
-     0.95, "asked for a person"),
-    (rf" (?:quero|queria|preciso de|preciso|gostaria de|desejo|prefiro|exijo) "
-     rf"{_FOREIGN_PERSON}\b", 0.9, "asked for a person"),
+    (
+        (
+            rf" (?:falar|fale|conversar|contatar|contactar|transferir|transfira|transferir me|"
+            rf"passar|passe|passa|ligar|conectar|conecte|atendido|atendida|me passa|me passe|"
+            rf"me transfere|me transfira|me conecte) (?:com|a|para|pra|ao|ate)? ?{_FOREIGN_PERSON}\b"
+        ),
+        0.95,
+        "asked for a person",
+    ),
+    (
+        (
+            rf" (?:quero|queria|preciso de|preciso|gostaria de|desejo|prefiro|exijo) "
+            rf"{_FOREIGN_PERSON}\b"
+        ),
+        0.9,
+        "asked for a person",
+    ),
 )
 _FOREIGN_STANDALONE_RE = re.compile(
     r"^(?: (?:por favor|porfa|bitte|s'il vous plait|svp|stp|please|ya|agora|ahora|maintenant|"
@@ -517,13 +683,20 @@ _INABILITY_RE = re.compile(
     r"not getting|not being|not helpful|no help|not helping|no luck|not working|not useful|"
     r"stop wasting)(?: |$)"
 )
-_CLAUSE_BREAK_RE = re.compile(r" (?:[.;:!?()]|,|but|so|and|then|because|however|pero|mais|aber|mas) ")
+_CLAUSE_BREAK_RE = re.compile(
+    r" (?:[.;:!?()]|,|but|so|and|then|because|however|pero|mais|aber|mas) "
+)
 _IDENTITY_QUESTION_RE = re.compile(
     r"(?:^| )(?:am i|are we|are you|is this|was i|were you|is it|you are|you're|i am|i'm|"
     r"thought i was|feel like i'm|feels like i'm|it's like|like) (?:really |actually |even |"
     r"just |still |currently |now )?(?:talking|speaking|chatting|dealing)(?: |$)"
 )
 _NEGATED_BOT_RE = re.compile(r"refused the bot")
+_NARRATION_RE = re.compile(
+    r" (?:was|were|had been|have been|has been|i've|we've|already|previously|"
+    r"earlier|before|last time|yesterday)(?: (?:already|just|previously|been))?$"
+)
+_INTERJECTED_NO_RE = re.compile(r" no ?[,.!]")
 
 
 def _clause_before(normalised: str, start: int) -> str:
@@ -551,6 +724,12 @@ def _is_identity_question(normalised: str, start: int) -> bool:
     return bool(_IDENTITY_QUESTION_RE.search(window + tail.strip() + " "))
 
 
+def _is_narration(normalised: str, start: int) -> bool:
+    """ "I was talking to an agent", "I've already spoken with someone": a report, not a wish."""
+    words = _clause_before(normalised, start).split()[-3:]
+    return bool(_NARRATION_RE.search(" " + " ".join(words)))
+
+
 @lru_cache(maxsize=4096)
 def detect_human_request(text: str) -> Signal:
     """Does the customer ask to be handed to a person?
@@ -566,9 +745,14 @@ def detect_human_request(text: str) -> Signal:
     stripped = normalised.strip()
     if not stripped:
         return Signal(False, 0.0, "empty message")
-    if _STANDALONE_RE.match(normalised) or _FOREIGN_STANDALONE_RE.match(normalised):
-        if not _NEGATION_CUE_RE.search(normalised) or re.search(r" no ?[,.!]", normalised):
-            return Signal(True, 0.9, f"asked for a person: {_quote(text)}")
+    is_standalone = bool(
+        _STANDALONE_RE.match(normalised) or _FOREIGN_STANDALONE_RE.match(normalised)
+    )
+    # "no, agent!" still asks; "no agent" or "not a human" does not.
+    if is_standalone and (
+        not _NEGATION_CUE_RE.search(normalised) or _INTERJECTED_NO_RE.search(normalised)
+    ):
+        return Signal(True, 0.9, f"asked for a person: {_quote(text)}")
     best: tuple[float, str, str] | None = None
     negated: str | None = None
     for pattern, weight, label in _HUMAN_PATTERNS:
@@ -579,7 +763,9 @@ def detect_human_request(text: str) -> Signal:
                 if _is_negated(normalised, match.start()):
                     negated = negated or phrase
                     continue
-                if _is_identity_question(normalised, match.start()):
+                if _is_identity_question(normalised, match.start()) or _is_narration(
+                    normalised, match.start()
+                ):
                     continue
             if best is None or weight > best[0]:
                 best = (weight, label, phrase)
@@ -606,66 +792,123 @@ _PROFANITY_RE = re.compile(
     r"go to hell|bloody hell|hell of a mess)\b"
 )
 # The profanity that also sits inside ordinary words or phrases is excused in those.
-_PROFANITY_EXCUSES_RE = re.compile(r"\b(?:hello|shell\w*|bloody (?:mary|nose)|ass(?:et|ess|ist|ign|ume|ure|ociat)\w*)\b")
+_PROFANITY_EXCUSES_RE = re.compile(
+    r"\b(?:hello|shell\w*|bloody (?:mary|nose)|ass(?:et|ess|ist|ign|ume|ure|ociat)\w*)\b"
+)
 
 # Customer-service frustration cues: (pattern, weight, label). Weights are probabilities of
 # distress that are combined as independent evidence.
 _DISTRESS_CUES: tuple[tuple[str, float, str], ...] = (
-    (r"\b(?:ridiculous|unacceptable|outrageous|outraged|disgraceful|disgrace|shameful|"
-     r"appalling|appalled|absurd|insane|unbelievable|unreal|preposterous|laughable)\b", 0.7,
-     "outrage"),
-    (r"\b(?:useless|pointless|hopeless|worthless|incompetent|clueless|pathetic|rubbish|garbage|"
-     r"trash|junk|crappy|lousy|dreadful|horrendous|atrocious|abysmal|shoddy|"
-     r"unprofessional|unreliable|inept)\b", 0.65, "contempt"),
-    (r"\b(?:worst|terrible|horrible|awful|disgusting|sucks?|sucked|sucking|stupid|dumb|"
-     r"idiotic|bad|poor|poorly|dull|boring|annoying|irritating|infuriating|maddening|"
-     r"frustrating|disappointing|not good|no good|not great|not ok|not okay|shitty|lame)\b",
-     0.5, "complaint"),
-    (r"\b(?:angry|angrier|anger|furious|livid|fuming|mad at|so mad|really mad|pissed|irate|"
-     r"enraged|outraged|raging|rage|annoyed|irritated|frustrated|frustration|exasperated|"
-     r"infuriated|sick of|tired of|fed up|had enough|enough is enough|done with|over it|"
-     r"losing my patience|lost my patience|running out of patience|at my wits'? end|"
-     r"you are mad|you're mad)\b", 0.75, "anger"),
-    (r"\b(?:sad|sadly|sadder|unhappy|upset|depressed|depressing|miserable|heartbroken|"
-     r"broke my heart|broken hearted|devastated|distraught|desperate|despair|hopeless|"
-     r"worried|worry|worrying|anxious|scared|afraid|terrified|panicking|panic|stressed|"
-     r"stressful|crying|in tears|disappointed|disappointment|let down|not happy|"
-     r"not feeling good|feeling bad|feel bad|feel terrible|not satisfied|dissatisfied|"
-     r"unsatisfied)\b", 0.6, "distress"),
-    (r"\b(?:hate|hated|hating|loathe|despise|can't stand|cannot stand|can't bear|"
-     r"don't like|dont like|do not like|never liked|detest)\b", 0.55, "dislike"),
-    (r"\b(?:waste of (?:my |your |our )?(?:time|money)|wasting (?:my|our) time|wasted (?:my|"
-     r"our) time|waste my time|(?:second|2nd|third|3rd|fourth|4th|fifth|5th|tenth|"
-     r"\w+teenth|hundredth|millionth|\d+(?:st|nd|rd|th)) time|how many (?:more )?times|"
-     r"again and again|over and over|for the last time|told you (?:already|before|twice)|"
-     r"already told you|i already (?:said|explained|told)|keep (?:asking|telling|saying|"
-     r"getting|repeating)|every single time|still (?:not|no|nothing|waiting|hasn't|haven't|"
-     r"isn't|doesn't|won't|can't|broken|unresolved|not fixed|no answer|no response)|"
-     r"nobody (?:helps|cares|answers|responds|is helping|listens|has)|no one (?:helps|cares|"
-     r"answers|responds|is helping|listens|has)|not (?:being )?helpful|unhelpful|no help|"
-     r"not helping|doesn't help|didn't help|never (?:works|worked|helps|got|received|"
-     r"answer)|going in circles|round in circles|runaround|run around)\b", 0.7,
-     "repeated failure"),
-    (r"\b(?:ignorant|arrogant|despicable|scum|scumbags?|lazy|childish|delusional|braindead|"
-     r"brain dead|clowns?|losers?|jerks?|creeps?|creepy|hypocrites?|hypocritical|selfish|"
-     r"entitled|toxic|nonsense|bs|crybaby|grow up|get lost|go home|shut your mouth|"
-     r"shut it|piss off|get over yourself|nightmare|intolerable|insufferable|infuriat\w*|"
-     r"ugh+|argh+|grr+|smh|fml|sick and tired|fools?|foolish|psycho\w*|ugly|shady|"
-     r"inexcusable|unforgivable|offensive|insanity|lunacy|dishonest|disgrace|curse you|"
-     r"stop it|please stop|stop talking|get out|annoy\w*|irritat\w*|frustrat\w*|"
-     r"what a (?:mess|waste|joke|load of)|bullcrap|horse ?crap|give me a break)\b", 0.6,
-     "insult"),
-    (r"\b(?:scam|scammed|scammers?|fraudsters?|rip ?off|ripped off|robbery|robbed|"
-     r"stole my money|thieves|thief|cheated|cheat|lied|lying|liars?|joke of a|a joke|"
-     r"what a joke|shame on you|rude|impolite|disrespectful)\b", 0.7, "accusation"),
-    (r"\b(?:are you (?:kidding|serious|joking)|you've got to be kidding|you have got to be "
-     r"kidding|seriously\?|i give up|give up|never again|never use|never (?:buy|order|shop)|"
-     r"cancel (?:everything|my account now)|i will leave|i'm leaving|i am leaving|i'll leave|"
-     r"take my business elsewhere|close my account now|report you|sue you|lawyer|"
-     r"complain(?:ing)? to|file a complaint|shut up|leave me alone|go away|"
-     r"what the hell|the hell|what is wrong with you|what's wrong with you|"
-     r"i don't care|don't care|do not care|how dare|dare you|unhappy with)\b", 0.65,
-     "exasperation"),
+    (
+        (
+            r"\b(?:ridiculous|unacceptable|outrageous|outraged|disgraceful|disgrace|shameful|"
+            r"appalling|appalled|absurd|insane|unbelievable|unreal|preposterous|laughable)\b"
+        ),
+        0.7,
+        "outrage",
+    ),
+    (
+        (
+            r"\b(?:useless|pointless|hopeless|worthless|incompetent|clueless|pathetic|rubbish|garbage|"
+            r"trash|junk|crappy|lousy|dreadful|horrendous|atrocious|abysmal|shoddy|"
+            r"unprofessional|unreliable|inept)\b"
+        ),
+        0.65,
+        "contempt",
+    ),
+    (
+        (
+            r"\b(?:worst|terrible|horrible|awful|disgusting|sucks?|sucked|sucking|stupid|dumb|"
+            r"idiotic|bad|poor|poorly|dull|boring|annoying|irritating|infuriating|maddening|"
+            r"frustrating|disappointing|not good|no good|not great|not ok|not okay|shitty|lame)\b"
+        ),
+        0.5,
+        "complaint",
+    ),
+    (
+        (
+            r"\b(?:angry|angrier|anger|furious|livid|fuming|mad at|so mad|really mad|pissed|irate|"
+            r"enraged|outraged|raging|rage|annoyed|irritated|frustrated|frustration|exasperated|"
+            r"infuriated|sick of|tired of|fed up|had enough|enough is enough|done with|over it|"
+            r"losing my patience|lost my patience|running out of patience|at my wits'? end|"
+            r"you are mad|you're mad)\b"
+        ),
+        0.75,
+        "anger",
+    ),
+    (
+        (
+            r"\b(?:sad|sadly|sadder|unhappy|upset|depressed|depressing|miserable|heartbroken|"
+            r"broke my heart|broken hearted|devastated|distraught|desperate|despair|hopeless|"
+            r"worried|worry|worrying|anxious|scared|afraid|terrified|panicking|panic|stressed|"
+            r"stressful|crying|in tears|disappointed|disappointment|let down|not happy|"
+            r"not feeling good|feeling bad|feel bad|feel terrible|not satisfied|dissatisfied|"
+            r"unsatisfied)\b"
+        ),
+        0.6,
+        "distress",
+    ),
+    (
+        (
+            r"\b(?:hate|hated|hating|loathe|despise|can't stand|cannot stand|can't bear|"
+            r"don't like|dont like|do not like|never liked|detest)\b"
+        ),
+        0.55,
+        "dislike",
+    ),
+    (
+        (
+            r"\b(?:waste of (?:my |your |our )?(?:time|money)|wasting (?:my|our) time|wasted (?:my|"
+            r"our) time|waste my time|(?:second|2nd|third|3rd|fourth|4th|fifth|5th|tenth|"
+            r"\w+teenth|hundredth|millionth|\d+(?:st|nd|rd|th)) time|how many (?:more )?times|"
+            r"again and again|over and over|for the last time|told you (?:already|before|twice)|"
+            r"already told you|i already (?:said|explained|told)|keep (?:asking|telling|saying|"
+            r"getting|repeating)|every single time|still (?:not|no|nothing|waiting|hasn't|haven't|"
+            r"isn't|doesn't|won't|can't|broken|unresolved|not fixed|no answer|no response)|"
+            r"nobody (?:helps|cares|answers|responds|is helping|listens|has)|no one (?:helps|cares|"
+            r"answers|responds|is helping|listens|has)|not (?:being )?helpful|unhelpful|no help|"
+            r"not helping|doesn't help|didn't help|never (?:works|worked|helps|got|received|"
+            r"answer)|going in circles|round in circles|runaround|run around)\b"
+        ),
+        0.7,
+        "repeated failure",
+    ),
+    (
+        (
+            r"\b(?:ignorant|arrogant|despicable|scum|scumbags?|lazy|childish|delusional|braindead|"
+            r"brain dead|clowns?|losers?|jerks?|creeps?|creepy|hypocrites?|hypocritical|selfish|"
+            r"entitled|toxic|nonsense|bs|crybaby|grow up|get lost|go home|shut your mouth|"
+            r"shut it|piss off|get over yourself|nightmare|intolerable|insufferable|infuriat\w*|"
+            r"ugh+|argh+|grr+|smh|fml|sick and tired|fools?|foolish|psycho\w*|ugly|shady|"
+            r"inexcusable|unforgivable|offensive|insanity|lunacy|dishonest|disgrace|curse you|"
+            r"stop it|please stop|stop talking|get out|annoy\w*|irritat\w*|frustrat\w*|"
+            r"what a (?:mess|waste|joke|load of)|bullcrap|horse ?crap|give me a break)\b"
+        ),
+        0.6,
+        "insult",
+    ),
+    (
+        (
+            r"\b(?:scam|scammed|scammers?|fraudsters?|rip ?off|ripped off|robbery|robbed|"
+            r"stole my money|thieves|thief|cheated|cheat|lied|lying|liars?|joke of a|a joke|"
+            r"what a joke|shame on you|rude|impolite|disrespectful)\b"
+        ),
+        0.7,
+        "accusation",
+    ),
+    (
+        (
+            r"\b(?:are you (?:kidding|serious|joking)|you've got to be kidding|you have got to be "
+            r"kidding|seriously\?|i give up|give up|never again|never use|never (?:buy|order|shop)|"
+            r"cancel (?:everything|my account now)|i will leave|i'm leaving|i am leaving|i'll leave|"
+            r"take my business elsewhere|close my account now|report you|sue you|lawyer|"
+            r"complain(?:ing)? to|file a complaint|shut up|leave me alone|go away|"
+            r"what the hell|the hell|what is wrong with you|what's wrong with you|"
+            r"i don't care|don't care|do not care|how dare|dare you|unhappy with)\b"
+        ),
+        0.65,
+        "exasperation",
+    ),
 )
 _DISTRESS_CUE_RES: tuple[tuple[re.Pattern[str], float, str], ...] = tuple(
     (re.compile(pattern), weight, label) for pattern, weight, label in _DISTRESS_CUES
@@ -680,9 +923,48 @@ _LETTER_RE = re.compile(r"[A-Za-z]")
 _PUNCT_BURST_RE = re.compile(r"(?:[!?]\s*){3,}|\?!|!\?")
 _LAUGH_RE = re.compile(r"\b(?:lol|lmao|haha\w*|hehe\w*|rofl|xd|:\)|:d|;\))\b", re.IGNORECASE)
 _SHOUT_EXCUSES = frozenset(
-    {"OK", "OKAY", "ATM", "PIN", "ID", "USA", "UK", "EU", "US", "SEPA", "IBAN", "SWIFT", "FAQ",
-     "URL", "API", "SMS", "TV", "PC", "USD", "EUR", "GBP", "CVV", "CVC", "ETA", "NAME", "I", "AM",
-     "PM", "ASAP", "TSA", "NBA", "NFL", "LOL", "LMAO", "YES", "NO", "YUP", "HEY", "HI", "THX"}
+    {
+        "OK",
+        "OKAY",
+        "ATM",
+        "PIN",
+        "ID",
+        "USA",
+        "UK",
+        "EU",
+        "US",
+        "SEPA",
+        "IBAN",
+        "SWIFT",
+        "FAQ",
+        "URL",
+        "API",
+        "SMS",
+        "TV",
+        "PC",
+        "USD",
+        "EUR",
+        "GBP",
+        "CVV",
+        "CVC",
+        "ETA",
+        "NAME",
+        "I",
+        "AM",
+        "PM",
+        "ASAP",
+        "TSA",
+        "NBA",
+        "NFL",
+        "LOL",
+        "LMAO",
+        "YES",
+        "NO",
+        "YUP",
+        "HEY",
+        "HI",
+        "THX",
+    }
 )
 
 
@@ -701,10 +983,11 @@ def _sentiment_analyzer() -> _Analyzer:
     """The VADER analyser, built on first use (it reads its lexicon from package data)."""
     global _vader
     if _vader is None:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        from vaderSentiment.vaderSentiment import (  # type: ignore[import-untyped]
+            SentimentIntensityAnalyzer,
+        )
 
-        analyzer: SentimentIntensityAnalyzer = SentimentIntensityAnalyzer()
-        _vader = analyzer
+        _vader = cast(_Analyzer, SentimentIntensityAnalyzer())
     return _vader
 
 
@@ -759,7 +1042,10 @@ def _distress_evidence(text: str) -> tuple[float, str]:
         # VADER's compound is about -0.3 for mildly and -0.8 for strongly negative wording; mild
         # negativity is mostly narration ("he died in an accident"), not the customer's mood.
         parts.append(
-            (min(1.0, (-compound - _VADER_OFFSET) * _VADER_GAIN), f"negative sentiment {compound:+.2f}")
+            (
+                min(1.0, (-compound - _VADER_OFFSET) * _VADER_GAIN),
+                f"negative sentiment {compound:+.2f}",
+            )
         )
 
     score = _noisy_or(weight for weight, _ in parts)
@@ -787,12 +1073,791 @@ def detect_distress(text: str, *, threshold: float = DEFAULT_DISTRESS_THRESHOLD)
     return Signal(fired, score, f"{'distress' if fired else 'below threshold'}: {evidence}")
 
 
-def similarity(a: str, b: str, *, backend: SimilarityBackend = "lexical") -> float:
-    return token_set_ratio(a, b) / 100.0
+# --------------------------------------------------------------------------------------------
+# Restatement similarity
+# --------------------------------------------------------------------------------------------
+
+# Customer-service concepts (banking, e-commerce, telecom). Two messages about the same problem
+# share the thing concerned (object) and what went wrong or what is wanted (problem); lexically
+# close messages about different problems differ on one of the two. Each entry: name, kind,
+# weight, pattern over the normalised text.
+_ConceptKind = Literal["object", "problem"]
+_CONCEPT_TABLE: tuple[tuple[str, _ConceptKind, float, str], ...] = (
+    # --- objects: payments and money movement
+    ("card", "object", 0.6, r"cards?|debit|credit card|visa|mastercard|master card|amex"),
+    ("virtual_card", "object", 1.2, r"virtual|disposable|single use|one time card|digital card"),
+    ("physical_card", "object", 1.0, r"physical|plastic|actual card|real card"),
+    (
+        "spare_card",
+        "object",
+        1.2,
+        (
+            r"spare|extra cards?|additional cards?|another card|second card|"
+            r"more cards|more than one card|multiple cards"
+        ),
+    ),
+    (
+        "transfer",
+        "object",
+        1.0,
+        (
+            r"transfers?|transferr\w*|transfering|wire|wired|sepa|swift|"
+            r"send(?:ing)? money|sent money|money i sent|bank transfer|payee|beneficiar\w*|recipient"
+        ),
+    ),
+    (
+        "top_up",
+        "object",
+        1.1,
+        (
+            r"top(?:ping)? ?ups?|topped up|topup\w*|top(?:ping)? up|add(?:ing|ed)? "
+            r"(?:money|funds|cash)|load(?:ing|ed)? (?:money|funds|my account)|fund(?:ing)? my account|"
+            r"put money|refill|recharge"
+        ),
+    ),
+    ("cash", "object", 1.1, r"cash|atm|atms|cash machine|cashpoint|withdraw\w*|withdrawal"),
+    (
+        "cheque",
+        "object",
+        1.2,
+        (
+            r"cheques?|checks? deposit|cheque deposit|deposit(?:ed|ing)? (?:a )?"
+            r"(?:cheque|check|cash)"
+        ),
+    ),
+    (
+        "refund",
+        "object",
+        1.1,
+        (
+            r"refund\w*|money back|reimburs\w*|get my money|return(?:ed)? my "
+            r"money|chargeback|charge back"
+        ),
+    ),
+    (
+        "exchange",
+        "object",
+        1.1,
+        (
+            r"exchange|exchanging|exchanged|conver(?:t|sion|ted|ting)|"
+            r"foreign currenc\w*|interbank|fx"
+        ),
+    ),
+    ("rate", "object", 0.8, r"rates?"),
+    (
+        "currency",
+        "object",
+        0.7,
+        (
+            r"currenc\w*|euros?|eur|gbp|pounds?|dollars?|usd|aud|yen|jpy|"
+            r"chf|fiat|crypto\w*|bitcoin"
+        ),
+    ),
+    (
+        "fee",
+        "object",
+        0.9,
+        (
+            r"fees?|charges?|commission|costs?|extra charge|surcharge|cost money|"
+            r"pay extra|free|price|pricing"
+        ),
+    ),
+    ("pin", "object", 1.2, r"pin|pins|pin code|pin number"),
+    (
+        "passcode",
+        "object",
+        1.2,
+        (
+            r"passcode|password|pass code|pass word|log ?in|login|sign in|"
+            r"security code"
+        ),
+    ),
+    (
+        "identity",
+        "object",
+        1.1,
+        (
+            r"identity|identification|id|kyc|passport|"
+            r"driver'?s licen[cs]e|proof of identity|documents?|selfie|who i am|it's me|it is me"
+        ),
+    ),
+    (
+        "source_of_funds",
+        "object",
+        1.2,
+        (
+            r"source of (?:my )?(?:funds|money|wealth)|where (?:my|the) "
+            r"(?:money|funds) (?:comes?|came) from"
+        ),
+    ),
+    ("account", "object", 0.4, r"accounts?"),
+    ("phone", "object", 1.0, r"phone|mobile|cell|iphone|android|device"),
+    (
+        "wallet",
+        "object",
+        1.2,
+        (
+            r"apple pay|google pay|apple wallet|google wallet|samsung pay|"
+            r"android pay|gpay|applepay"
+        ),
+    ),
+    ("contactless", "object", 1.3, r"contactless|tap to pay|tap and pay|nfc"),
+    (
+        "direct_debit",
+        "object",
+        1.3,
+        (
+            r"direct debits?|standing orders?|debit order|recurring "
+            r"payment|subscription payment"
+        ),
+    ),
+    (
+        "card_payment",
+        "object",
+        0.8,
+        (
+            r"card payments?|card transactions?|payments? (?:on|with) "
+            r"(?:my |the )?card|purchases?|bought|"
+            r"buy(?:ing)?|shop(?:ping)?|merchant|store|restaurant|online payment|paid (?:for|with)"
+        ),
+    ),
+    ("transaction", "object", 0.5, r"transactions?|payments?|charges? on|statement"),
+    ("balance", "object", 0.9, r"balance|funds? available|available funds"),
+    (
+        "personal_details",
+        "object",
+        1.2,
+        (
+            r"personal (?:details|information|info|data)|my details|"
+            r"my name|surname|last name|address|my info(?:rmation)?|contact details|email address|"
+            r"phone number|marital|married"
+        ),
+    ),
+    (
+        "age",
+        "object",
+        1.3,
+        (
+            r"age|ages|old|young|youngest|kids?|child(?:ren)?|minors?|teen\w*|"
+            r"under 18|years old|son|daughter"
+        ),
+    ),
+    (
+        "country",
+        "object",
+        0.9,
+        (
+            r"countr\w*|abroad|overseas|region|eu|europe|uk|us|usa|"
+            r"international|outside|living in|live in|residen\w*|where do you (?:operate|support)"
+        ),
+    ),
+    (
+        "delivery",
+        "object",
+        1.0,
+        (
+            r"deliver\w*|shipping|ship|shipped|mail|post|courier|tracking|"
+            r"track"
+        ),
+    ),
+    ("order", "object", 0.7, r"orders?|ordered|ordering"),
+    ("subscription", "object", 1.0, r"subscri\w*|newsletter|plan|membership"),
+    ("invoice", "object", 1.2, r"invoices?|receipts?|bills?|billing"),
+    (
+        "data_plan",
+        "object",
+        1.2,
+        (
+            r"data|roaming|signal|coverage|network|sim|sim card|minutes|"
+            r"internet|wifi|broadband"
+        ),
+    ),
+    ("salary", "object", 1.0, r"salary|wages?|paycheck|pay ?check|payroll|employer"),
+    # --- problems and wishes
+    (
+        "not_arrived",
+        "problem",
+        1.3,
+        (
+            r"(?:not|n't|never|yet to) (?:\w+ )?(?:arrived?|received?|"
+            r"got(?:ten)?|get|come|came|show(?:n|ed|ing)? up|showing|shown|appear\w*|reflect\w*|"
+            r"credited|landed|updated?|went through|gone through|go through)|still (?:waiting|hasn't|"
+            r"haven't|not|no|nothing|missing|pending)|where is|where's|hasn't (?:come|arrived|shown)|"
+            r"missing|waiting (?:for|on)|not there|nothing (?:has|happened)|can't see|cannot see|"
+            r"don't see|do not see|no sign|didn't get|did not get|not in my account|disappear\w*|lost"
+            r" (?:transfer|payment|money)|gotten lost|haven't seen|doesn't show|didn't show|"
+            r"isn't showing|not showing|not reflect\w*"
+        ),
+    ),
+    (
+        "pending",
+        "problem",
+        1.3,
+        (
+            r"pending|processing|in process|on hold|stuck|taking so long|"
+            r"taking too long|still showing|not (?:yet )?(?:complete|completed|cleared|processed|"
+            r"finalized|finalised)|hasn't (?:cleared|completed|processed)"
+        ),
+    ),
+    (
+        "declined",
+        "problem",
+        1.4,
+        (
+            r"declin\w*|reject\w*|refus\w*|denied|den(?:y|ies)|not accepted|"
+            r"won't accept|wouldn't accept|didn't accept|doesn't accept|not approved|bounced"
+        ),
+    ),
+    (
+        "failed",
+        "problem",
+        1.2,
+        (
+            r"fail\w*|unsuccessful|did not go through|didn't go through|"
+            r"won't go through|wouldn't go through|doesn't go through|not go through|not going through|"
+            r"error|went wrong|unable to (?:make|send|complete|transfer)|couldn't (?:make|send|"
+            r"complete|transfer)|can't (?:make|send|complete|transfer)|not able to (?:make|send|"
+            r"transfer)"
+        ),
+    ),
+    (
+        "not_working",
+        "problem",
+        1.2,
+        (
+            r"(?:not|n't|stopped|stop) (?:\w+ ){0,3}(?:work\w*|function\w*)|"
+            r"broken|broke|doesn't work|isn't working|malfunction\w*|damaged|cracked|snapped|"
+            r"(?:not|n't) (?:be )?(?:accepted|read)|won't scan|won't read"
+        ),
+    ),
+    (
+        "charged_twice",
+        "problem",
+        1.6,
+        (
+            r"twice|double\w*|duplicate\w*|two times|2 times|"
+            r"charged two|same (?:charge|payment|transaction) (?:two|2|again|twice)|two charges|"
+            r"two of the same|repeated charge|charged again|billed again"
+        ),
+    ),
+    (
+        "unrecognised",
+        "problem",
+        1.5,
+        (
+            r"(?:not|n't|never) (?:\w+ )?recogni[sz]e|(?:not|n't|never) "
+            r"(?:make|made|authori[sz]e|do|did|buy|bought|know|order|ordered) (?:this|that|these|those|"
+            r"it|them|any|the (?:payment|transaction|charge|purchase|withdrawal))|unrecogni[sz]ed|unknown|unauthori[sz]ed|"
+            r"strange|suspicious|odd|weird|unfamiliar|fraud\w*|someone (?:else )?(?:used|using|has "
+            r"used|made|is using)|not mine|wasn't me|was not me|no idea what|no idea where|"
+            r"don't know (?:what|where|who)|hack\w*|compromised|stole(?:n)? (?:my )?(?:card )?"
+            r"(?:details|info|information|number)"
+        ),
+    ),
+    (
+        "wrong_amount",
+        "problem",
+        1.4,
+        (
+            r"wrong amount|incorrect amount|less (?:cash|money|than)|"
+            r"more than (?:i|what)|short|(?:not|n't) (?:receive|get|got) (?:the )?(?:correct|right|full)|"
+            r"not (?:the )?(?:right|correct) amount|not enough (?:cash|"
+            r"money)|only (?:got|received|gave)|partial|difference|amount (?:was|is) (?:wrong|"
+            r"different|off)|didn't give me (?:all|the right|enough)"
+        ),
+    ),
+    (
+        "wrong_rate",
+        "problem",
+        1.4,
+        (
+            r"wrong (?:exchange )?rate|rate (?:was|is) (?:wrong|off|bad|"
+            r"incorrect|different)|bad rate|incorrect rate|terrible rate|poor rate|rate (?:seems|looks)|"
+            r"rate applied|not the (?:right|correct|official) rate|overcharged"
+        ),
+    ),
+    (
+        "extra_charge",
+        "problem",
+        1.1,
+        (
+            r"charged (?:me|a|an|for|extra|more)|extra (?:charge|fee)|"
+            r"additional (?:charge|fee)|unexpected (?:charge|fee)|why (?:was|am|did|is) (?:i|there|you)"
+            r" (?:\w+ )?(?:charged|charge|fee)|fee (?:was|has been|is) (?:charged|applied|added|taken)|"
+            r"got charged|been charged|was charged|have been charged|charging me|took a fee|"
+            r"taken a fee|deducted|extra money"
+        ),
+    ),
+    (
+        "lost_stolen",
+        "problem",
+        1.5,
+        (
+            r"lost|stolen|stole|missing (?:my )?card|can't find|cannot "
+            r"find|misplaced|theft|thief|robbed|pickpocket\w*|left (?:my )?(?:card|phone)"
+        ),
+    ),
+    (
+        "swallowed",
+        "problem",
+        1.6,
+        (
+            r"swallow\w*|ate my|eaten|kept my card|retained|stuck in|"
+            r"(?:machine|atm) (?:\w+ )?(?:took|has|kept|stole|ate|swallowed|won't give|will not give)|"
+            r"(?:not|n't) (?:return|give back|give me back)\w* (?:my )?card|didn't give (?:me )?(?:my |back )?(?:my )?"
+            r"card|give me back my card|get (?:my )?card back|retrieve (?:my )?card"
+        ),
+    ),
+    (
+        "expire",
+        "problem",
+        1.5,
+        (
+            r"expir\w*|out of date|renew\w*|replacement (?:before|soon)|"
+            r"about to run out"
+        ),
+    ),
+    (
+        "cancel",
+        "problem",
+        1.2,
+        (
+            r"cancel\w*|stop (?:the|a|my|this)|revers\w*|undo|call back|"
+            r"recall|take back|reverse"
+        ),
+    ),
+    (
+        "reverted",
+        "problem",
+        1.3,
+        (
+            r"revert\w*|returned to|went back to|bounced back|came back|"
+            r"sent back|got returned|was returned|money back in (?:my|the) account"
+        ),
+    ),
+    (
+        "blocked",
+        "problem",
+        1.4,
+        (
+            r"block\w*|locked|lock(?:ed)? out|frozen|freez\w*|suspend\w*|"
+            r"disabled|too many (?:attempts|tries|times)|unblock\w*"
+        ),
+    ),
+    (
+        "forgot",
+        "problem",
+        1.3,
+        (
+            r"forg[oe]t\w*|don't remember|can't remember|cannot remember|"
+            r"do not remember|reset\w*|recover\w*|retriev\w*"
+        ),
+    ),
+    (
+        "change",
+        "problem",
+        1.0,
+        (
+            r"chang\w*|updat\w*|edit\w*|modif\w*|amend\w*|"
+            r"new (?:name|address)|moved"
+        ),
+    ),
+    (
+        "activate",
+        "problem",
+        1.3,
+        (
+            r"activat\w*|set up|setup|start using|enable|turn on|"
+            r"unlock"
+        ),
+    ),
+    (
+        "verify",
+        "problem",
+        1.0,
+        (
+            r"verif\w*|confirm\w*|prove|proof|check my identity|"
+            r"identity check"
+        ),
+    ),
+    ("why", "problem", 0.5, r"why|reason|purpose|what for|explain"),
+    (
+        "limit",
+        "problem",
+        1.2,
+        (
+            r"limits?|maximum|max|minimum|min|cap|how much can|"
+            r"how many (?:times|cards)|most i can|up to"
+        ),
+    ),
+    (
+        "timing",
+        "problem",
+        1.0,
+        (
+            r"how long|when (?:will|can|does|do|should|is)|how soon|"
+            r"how many (?:days|hours|weeks)|take to|takes to|time frame|timeframe|eta|how quickly|"
+            r"arrival time|expect"
+        ),
+    ),
+    (
+        "acceptance",
+        "problem",
+        1.2,
+        (
+            r"accept\w*|where can i use|can i use|places? that|shops? "
+            r"that|which (?:stores|shops|merchants)"
+        ),
+    ),
+    (
+        "support",
+        "problem",
+        0.9,
+        (
+            r"support(?:ed|s)?|available (?:in|for)|offer|do you (?:have|do|"
+            r"take)|which (?:currencies|countries|cards)|what (?:currencies|countries|cards)"
+        ),
+    ),
+    (
+        "get_new",
+        "problem",
+        1.0,
+        (
+            r"order\w*|get (?:a|an|another|one|my|new)|request (?:a|an)|"
+            r"apply for|obtain|new card|issue (?:a|me)|receive (?:a|my) (?:new )?card|send me"
+        ),
+    ),
+    (
+        "close",
+        "problem",
+        1.4,
+        (
+            r"close (?:my|the)? ?account|closing|terminat\w*|delete (?:my )?"
+            r"account|shut down|quit|leave|end my account"
+        ),
+    ),
+    (
+        "link",
+        "problem",
+        1.3,
+        (
+            r"link\w*|connect\w*|add (?:my|a|the) (?:card|account)|"
+            r"attach\w*|pair\w*"
+        ),
+    ),
+    (
+        "receive_money",
+        "problem",
+        1.1,
+        (
+            r"receiv\w* (?:money|funds|a (?:payment|transfer))|get paid|"
+            r"someone (?:to )?send (?:me )?money|send me money|sent me money|paid to me|incoming"
+        ),
+    ),
+    (
+        "how_to",
+        "problem",
+        0.4,
+        (
+            r"how (?:do|can|would|should) i|how to|what do i (?:need|have) to|"
+            r"steps?|process|is it possible|can i|is there a way"
+        ),
+    ),
+)
 
 
-def is_restatement(
-    a: str, b: str, *, threshold: float = DEFAULT_REPEAT_THRESHOLD
-) -> Signal:
-    score = similarity(a, b)
-    return Signal(score >= threshold, score, "")
+def _split_negations(text: str) -> str:
+    """Spell negated auxiliaries out ("didn't" -> "did not") so one pattern covers both."""
+    return _NEGATED_AUX_RE.sub(
+        " not", text.replace("can't", "can not").replace("won't", "will not")
+    )
+
+
+_NEGATED_AUX_RE = re.compile(r"n't\b")
+_CONCEPT_RES: tuple[tuple[str, _ConceptKind, float, re.Pattern[str]], ...] = tuple(
+    (
+        name,
+        kind,
+        weight,
+        re.compile(rf"(?<![a-z0-9'])(?:{_split_negations(pattern)})(?![a-z0-9])"),
+    )
+    for name, kind, weight, pattern in _CONCEPT_TABLE
+)
+_CONCEPT_WEIGHT: Mapping[str, float] = {name: weight for name, _, weight, _ in _CONCEPT_TABLE}
+_CONCEPT_KIND: Mapping[str, _ConceptKind] = {name: kind for name, kind, _, _ in _CONCEPT_TABLE}
+
+_STOP_WORDS = _word_set(
+    """
+    a an the i me my mine we us our you your yours it its this that these those is are was were be
+    been being am do does did doing have has had having will would shall should can could may might
+    must to of in on at by for with from about into onto over under up down out off again then once
+    here there when where why how what which who whom whose all any both each few more most other
+    some such no nor not only own same so than too very just also and or but if because as until
+    while please thanks thank hi hello hey help need want like know get got getting still yet
+    there's it's i'm i've i'd i'll can't don't didn't doesn't isn't wasn't haven't hasn't won't
+    im ive id dont didnt doesnt isnt wasnt havent hasnt wont cant one would could something anything
+    someone able way tell let make made going go today yesterday now already ago us
+    """
+)
+
+# Words that say the same thing in customer-service talk, mapped to one canonical form.
+_SYNONYMS: Mapping[str, str] = {
+    "reimburse": "refund",
+    "reimbursement": "refund",
+    "repay": "refund",
+    "debit": "card",
+    "visa": "card",
+    "mastercard": "card",
+    "payment": "pay",
+    "paid": "pay",
+    "paying": "pay",
+    "purchase": "buy",
+    "bought": "buy",
+    "transaction": "pay",
+    "charge": "fee",
+    "charged": "fee",
+    "cost": "fee",
+    "commission": "fee",
+    "arrive": "receive",
+    "arrived": "receive",
+    "delivered": "receive",
+    "received": "receive",
+    "gotten": "receive",
+    "show": "appear",
+    "shown": "appear",
+    "showing": "appear",
+    "reflect": "appear",
+    "reflected": "appear",
+    "credited": "appear",
+    "stop": "cancel",
+    "terminate": "close",
+    "delete": "close",
+    "withdraw": "cash",
+    "withdrawal": "cash",
+    "atm": "cash",
+    "machine": "cash",
+    "wire": "transfer",
+    "send": "transfer",
+    "sent": "transfer",
+    "move": "transfer",
+    "declined": "decline",
+    "rejected": "decline",
+    "refused": "decline",
+    "denied": "decline",
+    "fail": "failed",
+    "unsuccessful": "failed",
+    "broken": "work",
+    "working": "work",
+    "works": "work",
+    "stolen": "lost",
+    "stole": "lost",
+    "missing": "lost",
+    "misplaced": "lost",
+    "password": "passcode",
+    "code": "pin",
+    "verification": "verify",
+    "verified": "verify",
+    "identification": "identity",
+    "id": "identity",
+    "expired": "expire",
+    "expiring": "expire",
+    "expiry": "expire",
+    "expiration": "expire",
+    "modify": "change",
+    "update": "change",
+    "edit": "change",
+    "amend": "change",
+    "money": "fund",
+    "funds": "fund",
+    "cash": "cash",
+    "currency": "currency",
+    "currencies": "currency",
+    "rate": "rate",
+    "rates": "rate",
+    "convert": "exchange",
+    "conversion": "exchange",
+    "abroad": "country",
+    "overseas": "country",
+    "countries": "country",
+    "mobile": "phone",
+    "cell": "phone",
+    "kid": "child",
+    "kids": "child",
+    "children": "child",
+    "old": "age",
+    "young": "age",
+}
+
+_SIM_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly")
+
+
+def _stem(word: str) -> str:
+    if word in _SYNONYMS:
+        return _SYNONYMS[word]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            if suffix in {"ies", "ied"}:
+                stem += "y"
+            return _SYNONYMS.get(stem, stem)
+    return word
+
+
+@dataclass(frozen=True)
+class _Profile:
+    normalised: str
+    words: frozenset[str]
+    concepts: frozenset[str]
+    grams: Mapping[str, float]
+
+
+@lru_cache(maxsize=4096)
+def _profile(text: str) -> _Profile:
+    lowered = _strip_accents(text.translate(_APOSTROPHES).lower())
+    lowered = _REPEATED_LETTER_RE.sub(r"\1\1", lowered)
+    raw_tokens = _SIM_TOKEN_RE.findall(_split_negations(lowered))
+    tokens = [
+        _SHORTHAND.get(token, token) if token not in {"id", "r", "rep"} else token
+        for token in raw_tokens
+    ]
+    normalised = " " + " ".join(tokens) + " "
+    concepts = frozenset(name for name, _, _, pattern in _CONCEPT_RES if pattern.search(normalised))
+    words = frozenset(
+        _stem(token) for token in " ".join(tokens).split() if token not in _STOP_WORDS
+    )
+    grams: Counter[str] = Counter()
+    for word in words:
+        padded = f" {word} "
+        for size in (3, 4):
+            for start in range(max(1, len(padded) - size + 1)):
+                grams[padded[start : start + size]] += 1
+    norm = math.sqrt(sum(count * count for count in grams.values())) or 1.0
+    return _Profile(
+        normalised=normalised,
+        words=words,
+        concepts=concepts,
+        grams={gram: count / norm for gram, count in grams.items()},
+    )
+
+
+def _weighted_jaccard(left: frozenset[str], right: frozenset[str]) -> float:
+    union = left | right
+    if not union:
+        return 0.0
+    shared = sum(_CONCEPT_WEIGHT[name] for name in left & right)
+    return shared / sum(_CONCEPT_WEIGHT[name] for name in union)
+
+
+def _cosine(left: Mapping[str, float], right: Mapping[str, float]) -> float:
+    if len(left) > len(right):
+        left, right = right, left
+    return sum(value * right.get(gram, 0.0) for gram, value in left.items())
+
+
+_CONCEPT_SHARE = 0.7
+_UNKNOWN_AGREEMENT = 0.4
+_SPECIFIC_WEIGHT = 0.9
+
+
+# Concepts that customers use interchangeably for one issue count as a partial match.
+_RELATED_CONCEPTS = frozenset(
+    frozenset(pair)
+    for pair in (
+        ("failed", "not_working"),
+        ("failed", "declined"),
+        ("declined", "not_working"),
+        ("not_arrived", "pending"),
+        ("failed", "not_arrived"),
+        ("forgot", "change"),
+        ("forgot", "blocked"),
+        ("cancel", "reverted"),
+        ("extra_charge", "fee"),
+        ("get_new", "delivery"),
+        ("timing", "pending"),
+        ("card_payment", "transaction"),
+        ("card_payment", "card"),
+        ("exchange", "currency"),
+        ("exchange", "rate"),
+        ("wrong_rate", "exchange"),
+        ("virtual_card", "card"),
+        ("physical_card", "card"),
+        ("spare_card", "card"),
+        ("identity", "verify"),
+        ("top_up", "transfer"),
+    )
+)
+_RELATED_CREDIT = 0.6
+_UNRELATED_AGREEMENT = 0.2
+
+
+def _related(name: str, others: frozenset[str]) -> bool:
+    return any(frozenset((name, other)) in _RELATED_CONCEPTS for other in others)
+
+
+def _concept_agreement(left: frozenset[str], right: frozenset[str]) -> float:
+    """Weighted overlap of two concept sets; specific concepts that differ rule a match out."""
+    if not left or not right:
+        return _UNKNOWN_AGREEMENT
+    shared = left & right
+    related = {n for n in left ^ right if _related(n, right if n in left else left)}
+    specific_left = {n for n in left - related if _CONCEPT_WEIGHT[n] >= _SPECIFIC_WEIGHT}
+    specific_right = {n for n in right - related if _CONCEPT_WEIGHT[n] >= _SPECIFIC_WEIGHT}
+    if not shared and not related:
+        return 0.0 if specific_left and specific_right else _UNRELATED_AGREEMENT
+    if specific_left and specific_right and not specific_left & specific_right and not related:
+        return 0.0
+    union = sum(_CONCEPT_WEIGHT[n] for n in left | right)
+    credit = sum(_CONCEPT_WEIGHT[n] for n in shared) + _RELATED_CREDIT * sum(
+        _CONCEPT_WEIGHT[n] for n in related
+    )
+    return min(1.0, credit / union)
+
+
+def _of_kind(concepts: frozenset[str], kind: _ConceptKind) -> frozenset[str]:
+    return frozenset(name for name in concepts if _CONCEPT_KIND[name] == kind)
+
+
+@lru_cache(maxsize=8192)
+def _lexical_similarity(a: str, b: str) -> tuple[float, str]:
+    left, right = _profile(a), _profile(b)
+    objects_a, objects_b = _of_kind(left.concepts, "object"), _of_kind(right.concepts, "object")
+    problems_a = _of_kind(left.concepts, "problem")
+    problems_b = _of_kind(right.concepts, "problem")
+
+    object_score = _concept_agreement(objects_a, objects_b)
+    problem_score = _concept_agreement(problems_a, problems_b)
+    words = left.words | right.words
+    word_score = len(left.words & right.words) / len(words) if words else 0.0
+    gram_score = _cosine(left.grams, right.grams)
+    fuzzy_score = token_set_ratio(" ".join(sorted(left.words)), " ".join(sorted(right.words))) / 100
+    lexical = 0.4 * word_score + 0.35 * gram_score + 0.25 * fuzzy_score
+    # Both the thing and the problem must agree: a mismatch on either one is a different issue.
+    concept = math.sqrt(object_score * problem_score)
+    blended = _CONCEPT_SHARE * concept + (1 - _CONCEPT_SHARE) * lexical
+    # The square root spreads the low range, where paraphrases sit, so 0.5 is a sensible cut.
+    score = math.sqrt(max(0.0, blended))
+    shared = sorted(left.concepts & right.concepts)
+    evidence = f"shared concepts: {', '.join(shared)}" if shared else "no shared concepts"
+    return max(0.0, min(1.0, score)), evidence
+
+
+def similarity(a: str, b: str) -> float:
+    """How likely ``a`` and ``b`` state the same problem in other words (0..1).
+
+    Compares customer-service concepts (which thing: card, transfer, refund, top-up, PIN, ...;
+    which problem: not arrived, declined, charged twice, how to, ...) and, with less weight,
+    stemmed content words, character n-grams and a fuzzy token ratio.
+    """
+    return _lexical_similarity(a, b)[0]
+
+
+def is_restatement(a: str, b: str, *, threshold: float = DEFAULT_REPEAT_THRESHOLD) -> Signal:
+    """Does ``b`` restate the problem of ``a`` (a re-ask) rather than raise a new one?"""
+    if not a.strip() or not b.strip():
+        return Signal(False, 0.0, "empty message")
+    score, evidence = _lexical_similarity(a, b)
+    score = round(score, 4)
+    fired = score >= threshold
+    verdict = "restated" if fired else "different"
+    return Signal(fired, score, f"{verdict} ({score:.2f}): {evidence}; {_quote(b, 60)}")
