@@ -1,22 +1,29 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from escalation.bots import api_key_issue, api_key_revoke
 from escalation.models import (
+    ActionLimit,
     AgentProfile,
     AIAction,
     ApiKey,
+    AuthorisedAction,
     Bot,
     Conversation,
     Customer,
     Handoff,
     Message,
+    PolicyChange,
     Team,
     TriggerPolicy,
 )
+from escalation.replay import policy_compare
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -188,12 +195,154 @@ class HandoffAdmin(admin.ModelAdmin):
 
 @admin.register(TriggerPolicy)
 class TriggerPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "low_confidence_threshold", "updated_by"]
+    """One policy, tuned here; "Preview" replays recent conversations under the values in the
+    form, beside the policy in force, without saving."""
+
+    change_form_template = "admin/escalation/triggerpolicy/change_form.html"
     readonly_fields = ["updated_at", "updated_by"]
+    fieldsets = [
+        (
+            "Soft triggers",
+            {
+                "fields": [
+                    "low_confidence_threshold",
+                    "distress_threshold",
+                    "repeat_similarity_threshold",
+                    "reask_limit",
+                ]
+            },
+        ),
+        (
+            "Capacity",
+            {
+                "fields": [
+                    "capacity_adjustment",
+                    "max_wait_seconds",
+                    "max_held_soft_signals",
+                    "default_handle_seconds",
+                ]
+            },
+        ),
+        ("Last change", {"fields": ["updated_at", "updated_by"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not TriggerPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        policy = TriggerPolicy.current()
+        return redirect("admin:escalation_triggerpolicy_change", policy.pk)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and "_whatif" in request.POST and object_id:
+            return self.whatif_view(request, object_id, form_url)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def whatif_view(self, request: HttpRequest, object_id: str, form_url: str) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        form = self.get_form(request, obj, change=True)(request.POST, instance=obj)
+        context: dict[str, Any] = {}
+        days = whatif_days(request.POST.get("whatif_days"))
+        if form.is_valid():
+            proposed = form.save(commit=False)
+            context["whatif"] = policy_compare(
+                current=TriggerPolicy.objects.get(pk=obj.pk), proposed=proposed, days=days
+            )
+        admin_form = helpers.AdminForm(
+            form,
+            list(self.get_fieldsets(request, obj)),  # type: ignore[arg-type]
+            {},
+            self.get_readonly_fields(request, obj),
+            model_admin=self,
+        )
+        context |= {
+            **self.admin_site.each_context(request),
+            "title": "Change trigger policy",
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "whatif_days": days,
+        }
+        return self.render_change_form(request, context, add=False, change=True, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: TriggerPolicy, form: Any, change: bool) -> None:
+        before = TriggerPolicy.objects.filter(pk=obj.pk).first()
+        old = before.values() if before else {}
+        changes = {
+            name: [old.get(name), value]
+            for name, value in obj.values().items()
+            if old.get(name) != value
+        }
         obj.updated_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+        if changes:
+            PolicyChange.objects.create(changed_by=obj.updated_by, changes=changes)
+
+
+def whatif_days(raw: str | None) -> int:
+    try:
+        return min(90, max(1, int(raw or 7)))
+    except ValueError:
+        return 7
+
+
+@admin.register(PolicyChange)
+class PolicyChangeAdmin(admin.ModelAdmin):
+    list_display = ["changed_at", "changed_by", "summary"]
+    list_filter = ["changed_by"]
+    readonly_fields = ["changed_at", "changed_by", "changes"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="changes")
+    def summary(self, obj: PolicyChange) -> str:
+        return "; ".join(f"{name}: {old} → {new}" for name, (old, new) in obj.changes.items())
+
+
+class ActionLimitInline(admin.TabularInline):
+    model = ActionLimit
+    extra = 1
+
+
+@admin.register(AuthorisedAction)
+class AuthorisedActionAdmin(admin.ModelAdmin):
+    """The AI's authorised scope: actions it may take alone, and limits on their parameters."""
+
+    list_display = ["name", "description", "limits_text"]
+    search_fields = ["name", "description"]
+    inlines = [ActionLimitInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuthorisedAction]:
+        return super().get_queryset(request).prefetch_related("limits")
+
+    @admin.display(description="limits")
+    def limits_text(self, obj: AuthorisedAction) -> str:
+        return ", ".join(str(limit) for limit in obj.limits.all()) or "no limits"
 
 
 @admin.register(Team)

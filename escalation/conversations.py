@@ -106,8 +106,12 @@ def message_post(
     text: str,
     confidence: float | None = None,
     sent_at: datetime | None = None,
+    decide_now: bool = True,
 ) -> tuple[Message, bool]:
-    """Store a customer or AI turn and the decision it leads to; a retry returns the first."""
+    """Store a customer or AI turn and the decision it leads to; a retry returns the first.
+
+    API callers wait for the decision (`decide_now`); the web chat stores the turn at once and
+    leaves the scoring to a Celery task that runs the same message_decide."""
 
     def create() -> Message:
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -124,8 +128,13 @@ def message_post(
             confidence=confidence,
             sent_at=sent_at,
         )
-        message.decision = decisions.decision_after_message(conversation=locked, message=message)
-        message.save(update_fields=["decision"])
+        if decide_now:
+            message_decide(message_id=message.pk)
+            message.refresh_from_db(fields=["decision"])
+        else:
+            from escalation.tasks import message_decide_task
+
+            message_decide_task.delay_on_commit(message.pk)
         return message
 
     if external_id is None:
@@ -134,6 +143,39 @@ def message_post(
     return create_once(
         Message, lookup={"conversation": conversation, "external_id": external_id}, create=create
     )
+
+
+def message_decide(*, message_id: int) -> dict[str, Any]:
+    """Score one stored turn and act on it, once: a second run (a retried or duplicated task)
+    finds the decision already there and changes nothing."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.decision is not None:
+            return message.decision
+        conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+        message.decision = decisions.decision_after_message(
+            conversation=conversation, message=message
+        )
+        message.save(update_fields=["decision"])
+        return message.decision
+
+
+def held_conversations_rescore() -> int:
+    """Capacity changed: conversations whose soft signals were held back are judged again on
+    their latest turn, and hand off if someone can now take them."""
+    count = 0
+    waiting = Conversation.objects.filter(status=Conversation.Status.AI, held_soft_signals__gt=0)
+    for conversation_id in waiting.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            latest = conversation.messages.filter(
+                sender__in=[Message.Sender.CUSTOMER, Message.Sender.AI]
+            ).last()
+            if conversation.status != Conversation.Status.AI or latest is None:
+                continue
+            decision = decisions.decision_after_message(conversation=conversation, message=latest)
+            count += bool(decision["escalate"])
+    return count
 
 
 def action_record(

@@ -1,11 +1,27 @@
-"""The answer the Bot API gives after each event: escalate or continue, and why."""
+"""The answer after each event: escalate or continue, and why. Gathers the conversation's state,
+asks the triggers, weighs soft signals against current capacity, and hands off when it must."""
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F
+from django.db.models.functions import Coalesce, Now
 
-from escalation.models import AIAction, Conversation, Handoff, Message
+from escalation import handoff as handoffs
+from escalation import triggers
+from escalation.capacity import Capacity, capacity_estimate, soft_thresholds
+from escalation.models import (
+    ActionLimit,
+    AIAction,
+    Conversation,
+    Handoff,
+    Message,
+    TriggerPolicy,
+)
+
+TRANSCRIPT_WINDOW = 40  # the turns the triggers look back over
 
 
 def handoff_payload(handoff: Handoff) -> dict[str, Any]:
@@ -39,37 +55,213 @@ def open_handoff(conversation: Conversation) -> Handoff | None:
     )
 
 
-def decision_payload(
-    *, conversation: Conversation, triggers: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """`escalate` is true while the conversation is with (or waiting for) a human: the AI must
-    not answer the customer itself then."""
-    handoff = open_handoff(conversation)
-    decision = {
-        "escalate": handoff is not None,
-        "triggers": triggers,
-        "handoff": handoff_payload(handoff) if handoff else None,
-        "estimated_wait_seconds": handoff.estimated_wait_seconds if handoff else None,
-        "customer_notice": None,
-    }
-    return json_safe(decision)
-
-
 def json_safe(payload: dict[str, Any]) -> dict[str, Any]:
     """The decision is stored with the event and answered again on a retry: keep it as JSON so
     both answers are the same bytes."""
-    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    result: dict[str, Any] = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    return result
+
+
+def customer_notice(capacity: Capacity | None) -> str:
+    """What the customer is told at the handoff: the honest wait, and that nothing is lost."""
+    promise = "They'll see everything we discussed, so you won't need to repeat yourself."
+    if capacity is None or capacity.estimated_wait_seconds is None:
+        return (
+            "No one from our support team is available right now. Your conversation is queued "
+            f"and a person will reply as soon as they can. {promise}"
+        )
+    wait = capacity.estimated_wait_seconds
+    if wait < 60:
+        return f"I'm bringing in a person from our support team now. {promise}"
+    minutes = math_ceil_minutes(wait)
+    if capacity.queue_position == 1:
+        line = "you're next in line"
+    else:
+        line = f"you're number {capacity.queue_position} in line"
+    return f"All our agents are busy; {line}, about {minutes} minutes. {promise}"
+
+
+def math_ceil_minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    escalate: bool
+    held: bool  # a soft signal fired but capacity held it back
+
+
+def verdict_reach(
+    *, results: list[triggers.TriggerResult], capacity: Capacity, held_before: int, max_held: int
+) -> Verdict:
+    """Hard triggers always hand off. Soft ones hand off when someone can take the case; with no
+    one available they are held back, until too many have been held (the AI has tried too long)."""
+    fired = [r for r in results if r.fired]
+    if any(r.is_hard for r in fired):
+        return Verdict(escalate=True, held=False)
+    if not fired:
+        return Verdict(escalate=False, held=False)
+    if capacity.available_agents > 0 or held_before + 1 >= max_held:
+        return Verdict(escalate=True, held=False)
+    return Verdict(escalate=False, held=True)
+
+
+def decision_payload(
+    *,
+    conversation: Conversation,
+    triggers: list[dict[str, Any]],
+    capacity: Capacity | None = None,
+    handoff: Handoff | None = None,
+) -> dict[str, Any]:
+    """`escalate` is true while the conversation is with (or waiting for) a human: the AI must
+    not answer the customer itself then."""
+    handoff = handoff or open_handoff(conversation)
+    return json_safe(
+        {
+            "escalate": handoff is not None,
+            "triggers": triggers,
+            "handoff": handoff_payload(handoff) if handoff else None,
+            "estimated_wait_seconds": handoff.estimated_wait_seconds if handoff else None,
+            "customer_notice": customer_notice(capacity) if handoff else None,
+        }
+    )
+
+
+def recent_turns(
+    conversation: Conversation, *, until: Message | None = None
+) -> list[triggers.Turn]:
+    messages = conversation.messages.order_by("-pk")
+    if until is not None:
+        messages = messages.filter(pk__lte=until.pk)
+    rows = messages.values_list("sender", "text", "confidence")[:TRANSCRIPT_WINDOW]
+    return [triggers.Turn(sender, text, confidence) for sender, text, confidence in reversed(rows)]
+
+
+def suppressed_triggers(conversation: Conversation) -> frozenset[str]:
+    return frozenset(getattr(conversation, "suppressed_triggers", None) or ())
+
+
+def results_for_message(
+    *, conversation: Conversation, message: Message, thresholds: triggers.Thresholds
+) -> list[triggers.TriggerResult]:
+    if message.sender == Message.Sender.CUSTOMER:
+        return triggers.triggers_for_customer_turn(
+            turns=recent_turns(conversation, until=message),
+            thresholds=thresholds,
+            suppressed=suppressed_triggers(conversation),
+        )
+    if message.sender == Message.Sender.AI:
+        return [
+            triggers.low_confidence(
+                confidence=message.confidence, threshold=thresholds.low_confidence
+            )
+        ]
+    return []
+
+
+def decide_and_act(
+    *,
+    conversation: Conversation,
+    results: list[triggers.TriggerResult],
+    capacity: Capacity,
+    policy: TriggerPolicy,
+) -> dict[str, Any]:
+    """Hand off (or count a held soft signal) as the verdict says, inside the caller's
+    transaction, and answer the decision."""
+    verdict = verdict_reach(
+        results=results,
+        capacity=capacity,
+        held_before=conversation.held_soft_signals,
+        max_held=policy.max_held_soft_signals,
+    )
+    reported = [r.as_dict() for r in results]
+    if verdict.held:
+        Conversation.objects.filter(pk=conversation.pk).update(
+            held_soft_signals=F("held_soft_signals") + 1,
+            first_soft_signal_at=Coalesce(F("first_soft_signal_at"), Now()),
+        )
+    handoff = None
+    if verdict.escalate:
+        fired = [r for r in results if r.fired]
+        handoff, _ = handoffs.handoff_create(
+            conversation=conversation,
+            triggers=[r.as_dict() for r in fired],
+            reason="; ".join(r.evidence for r in fired),
+        )
+    return decision_payload(
+        conversation=conversation, triggers=reported, capacity=capacity, handoff=handoff
+    )
+
+
+def already_with_human(conversation: Conversation) -> bool:
+    return conversation.status in (Conversation.Status.QUEUED, Conversation.Status.WITH_AGENT)
 
 
 def decision_after_message(*, conversation: Conversation, message: Message) -> dict[str, Any]:
-    return decision_payload(conversation=conversation, triggers=[])
+    if already_with_human(conversation):
+        return decision_payload(conversation=conversation, triggers=[])
+    policy = TriggerPolicy.current()
+    capacity = capacity_estimate(policy=policy)
+    thresholds = soft_thresholds(policy=policy, capacity=capacity)
+    results = results_for_message(conversation=conversation, message=message, thresholds=thresholds)
+    return decide_and_act(
+        conversation=conversation, results=results, capacity=capacity, policy=policy
+    )
+
+
+def authorised_scope() -> triggers.Scope:
+    actions: dict[str, dict[str, Any]] = {}
+    for name, param, maximum in ActionLimit.objects.values_list("action__name", "param", "maximum"):
+        actions.setdefault(name, {})[param] = maximum
+    from escalation.models import AuthorisedAction
+
+    for name in AuthorisedAction.objects.values_list("name", flat=True):
+        actions.setdefault(name, {})
+    return triggers.Scope(actions=actions)
 
 
 def decision_after_action(*, conversation: Conversation, action: AIAction) -> dict[str, Any]:
-    return decision_payload(conversation=conversation, triggers=[])
+    """Check the action against the AI's authorised scope; a blocked one is recorded as such,
+    with the rule, and hands off."""
+    result = triggers.out_of_scope(name=action.name, params=action.params, scope=authorised_scope())
+    if result.fired:
+        action.outcome = AIAction.Outcome.BLOCKED
+        action.rule = result.evidence
+        action.save(update_fields=["outcome", "rule"])
+    if already_with_human(conversation):
+        return decision_payload(conversation=conversation, triggers=[result.as_dict()])
+    policy = TriggerPolicy.current()
+    capacity = capacity_estimate(policy=policy)
+    return decide_and_act(
+        conversation=conversation, results=[result], capacity=capacity, policy=policy
+    )
 
 
 def decision_for_draft(
     *, conversation: Conversation, draft_text: str, draft_confidence: float
 ) -> dict[str, Any]:
-    return decision_payload(conversation=conversation, triggers=[])
+    """The decision for a reply not yet sent; stores nothing. The bot hands off itself (POST
+    /handoff) when it says escalate."""
+    if already_with_human(conversation):
+        return decision_payload(conversation=conversation, triggers=[])
+    policy = TriggerPolicy.current()
+    capacity = capacity_estimate(policy=policy)
+    thresholds = soft_thresholds(policy=policy, capacity=capacity)
+    results = [
+        triggers.low_confidence(confidence=draft_confidence, threshold=thresholds.low_confidence)
+    ]
+    verdict = verdict_reach(
+        results=results,
+        capacity=capacity,
+        held_before=conversation.held_soft_signals,
+        max_held=policy.max_held_soft_signals,
+    )
+    return json_safe(
+        {
+            "escalate": verdict.escalate,
+            "triggers": [r.as_dict() for r in results],
+            "handoff": None,
+            "estimated_wait_seconds": capacity.estimated_wait_seconds if verdict.escalate else None,
+            "customer_notice": customer_notice(capacity) if verdict.escalate else None,
+        }
+    )

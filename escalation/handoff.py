@@ -5,8 +5,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from escalation import events
-from escalation.conversations import message_add
+from escalation import conversations, events
+from escalation.capacity import capacity_estimate
 from escalation.idempotency import create_once
 from escalation.models import Conversation, Handoff, Message
 from escalation.summary import summary_write
@@ -41,6 +41,7 @@ def handoff_create(
         handoff = Handoff.objects.create(
             conversation=locked,
             external_id=external_id,
+            estimated_wait_seconds=capacity_estimate().estimated_wait_seconds,
             identity=locked.customer.identity_snapshot(),
             summary=summary.strip() or summary_write(conversation=locked),
             reason=reason,
@@ -49,9 +50,9 @@ def handoff_create(
             queued_at=now,
         )
         Conversation.objects.filter(pk=locked.pk).update(
-            status=Conversation.Status.QUEUED, updated_at=now
+            status=Conversation.Status.QUEUED, updated_at=now, held_soft_signals=0
         )
-        message_add(
+        conversations.message_add(
             conversation=locked,
             sender=Message.Sender.SYSTEM,
             text="Handed off to a human agent" + (f": {reason}" if reason else "."),
@@ -86,7 +87,7 @@ def handoff_claim(*, handoff: Handoff, agent: Any) -> Handoff:
         )
         name = agent.get_full_name() or agent.get_username()
         handoff.refresh_from_db()
-        message_add(
+        conversations.message_add(
             conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
             text=f"{name} from support has joined and can see the conversation so far.",
@@ -114,7 +115,7 @@ def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str 
             status=Conversation.Status.RESOLVED, updated_at=now
         )
         handoff.refresh_from_db()
-        message_add(
+        conversations.message_add(
             conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
             text="The conversation was marked resolved.",

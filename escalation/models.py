@@ -116,6 +116,10 @@ class Conversation(models.Model):
     channel = models.CharField(max_length=50, default="api")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AI)
     callback_url = models.URLField(blank=True)
+    held_soft_signals = models.PositiveIntegerField(
+        default=0, help_text="Soft signals held back since the AI last had the conversation."
+    )
+    first_soft_signal_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -343,26 +347,127 @@ class Handoff(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
+def unit_interval() -> list[Any]:
+    return [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
 class TriggerPolicy(models.Model):
-    """The thresholds the escalation triggers use; the newest row is the one in force."""
+    """The thresholds the escalation triggers use. One row, edited by supervisors; every change is
+    kept in PolicyChange."""
 
     low_confidence_threshold = models.FloatField(
         default=0.5,
-        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="An AI draft with confidence below this hands off (before capacity adjusts it).",
+        validators=unit_interval(),
+        help_text="An AI draft whose confidence is below this hands off (0 to 1), before capacity "
+        "adjusts it.",
+    )
+    distress_threshold = models.FloatField(
+        default=0.5,
+        validators=unit_interval(),
+        help_text="Frustration score (0 to 1) from which a customer message counts as distress.",
+    )
+    repeat_similarity_threshold = models.FloatField(
+        default=0.5,
+        validators=unit_interval(),
+        help_text="Similarity (0 to 1) from which a customer message restates an earlier one.",
+    )
+    reask_limit = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text="Re-asks (the customer restating a question the AI already answered) that count "
+        "as distress.",
+    )
+    capacity_adjustment = models.FloatField(
+        default=0.15,
+        validators=[MinValueValidator(0.0), MaxValueValidator(0.5)],
+        help_text="How far soft thresholds move when agents are idle (relax) or the wait is long "
+        "(tighten).",
+    )
+    max_wait_seconds = models.PositiveIntegerField(
+        default=300,
+        help_text="Estimated waits longer than this tighten the soft thresholds.",
+    )
+    max_held_soft_signals = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="After this many soft signals held back, the AI hands off anyway.",
+    )
+    default_handle_seconds = models.PositiveIntegerField(
+        default=600,
+        validators=[MinValueValidator(1)],
+        help_text="Handle time assumed for the wait estimate until there is recent history.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    TUNABLE_FIELDS = (
+        "low_confidence_threshold",
+        "distress_threshold",
+        "repeat_similarity_threshold",
+        "reask_limit",
+        "capacity_adjustment",
+        "max_wait_seconds",
+        "max_held_soft_signals",
+        "default_handle_seconds",
+    )
+
     class Meta:
-        verbose_name_plural = "trigger policies"
+        verbose_name_plural = "trigger policy"
 
     def __str__(self) -> str:
-        return f"Trigger policy (updated {self.updated_at:%Y-%m-%d %H:%M})"
+        return "Trigger policy"
 
     @classmethod
     def current(cls) -> "TriggerPolicy":
-        policy = cls.objects.order_by("-pk").first()
-        return policy if policy is not None else cls.objects.create()
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.TUNABLE_FIELDS}
+
+
+class PolicyChange(models.Model):
+    """Who changed the trigger policy, when, and from what to what."""
+
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changes = models.JSONField(help_text='{"field": [old, new], …}')
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"Policy change {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class AuthorisedAction(models.Model):
+    """An action the AI may take on its own; anything not listed here is out of its scope."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActionLimit(models.Model):
+    """An upper bound on one numeric parameter of an authorised action, e.g. amount ≤ 50."""
+
+    action = models.ForeignKey(AuthorisedAction, on_delete=models.CASCADE, related_name="limits")
+    param = models.CharField(max_length=100)
+    maximum = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "param"], name="one_limit_per_param")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action.name}.{self.param} ≤ {self.maximum.normalize():f}"

@@ -53,3 +53,13 @@ def bot_client(db: None) -> BotClient:
 @pytest.fixture
 def other_bot_client(db: None) -> BotClient:
     return BotClient(*bot_with_key(name="other-bot"))
+
+
+@pytest.fixture
+def scope(db: None) -> None:
+    """The AI may look orders up, and issue credits of at most 50."""
+    from escalation.models import ActionLimit, AuthorisedAction
+
+    AuthorisedAction.objects.create(name="lookup_order")
+    credit = AuthorisedAction.objects.create(name="issue_credit")
+    ActionLimit.objects.create(action=credit, param="amount", maximum=50)

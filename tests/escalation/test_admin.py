@@ -37,7 +37,9 @@ def test_every_model_has_a_working_list_and_change_page(
     bot_with_key()
     TriggerPolicy.current()
     opts = model._meta
-    listing = supervisor_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    listing = supervisor_client.get(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), follow=True
+    )
     assert listing.status_code == 200
     obj = model.objects.first()
     change = supervisor_client.get(

@@ -15,7 +15,7 @@ def post_action(bot_client: BotClient, conversation_id: int, **body: object) -> 
     return bot_client.post(f"/conversations/{conversation_id}/actions", payload)
 
 
-def test_records_the_action_with_its_result(bot_client: BotClient) -> None:
+def test_records_the_action_with_its_result(bot_client: BotClient, scope: None) -> None:
     conversation = bot_client.open_conversation()
     response = post_action(bot_client, conversation["id"])
     assert response.status_code == 201
@@ -29,7 +29,7 @@ def test_records_the_action_with_its_result(bot_client: BotClient) -> None:
     assert action.detail == "status: delayed"
 
 
-def test_retry_returns_the_first_result(bot_client: BotClient) -> None:
+def test_retry_returns_the_first_result(bot_client: BotClient, scope: None) -> None:
     conversation = bot_client.open_conversation()
     first = post_action(bot_client, conversation["id"])
     second = post_action(bot_client, conversation["id"])

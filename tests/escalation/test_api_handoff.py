@@ -2,7 +2,7 @@ from escalation.models import Conversation, Handoff, Message
 from tests.conftest import BotClient
 
 
-def test_hands_off_with_the_packet(bot_client: BotClient) -> None:
+def test_hands_off_with_the_packet(bot_client: BotClient, scope: None) -> None:
     conversation = bot_client.open_conversation()
     cid = conversation["id"]
     bot_client.post(
