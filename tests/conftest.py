@@ -1,4 +1,5 @@
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -63,3 +64,22 @@ def scope(db: None) -> None:
     AuthorisedAction.objects.create(name="lookup_order")
     credit = AuthorisedAction.objects.create(name="issue_credit")
     ActionLimit.objects.create(action=credit, param="amount", maximum=50)
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[None]:
+    """A real Celery worker on the configured broker (Redis in the CI run); on the embedded
+    defaults tasks run eagerly and no worker is needed."""
+    from django.conf import settings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        yield
+        return
+    from celery.contrib.testing.worker import start_worker
+
+    from escalation.celery import app
+
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+    ):
+        yield

@@ -1,0 +1,75 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from escalation import conversations
+from escalation.models import AgentProfile, Conversation, Handoff, Message
+from escalation.tasks import (
+    held_conversations_rescore_task,
+    message_decide_task,
+    undecided_messages_sweep,
+)
+from tests.factories import ConversationFactory, agent_user
+
+
+def customer_says(conversation: Conversation, text: str) -> Message:
+    return conversations.message_add(conversation=conversation, sender="customer", text=text)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scoring_the_same_turn_twice_makes_one_handoff(celery_worker: None) -> None:
+    conversation = ConversationFactory()
+    message = customer_says(conversation, "get me a human, now")
+
+    results = [message_decide_task.delay(message.pk) for _ in range(2)]
+
+    assert [r.get(timeout=30) for r in results] == [True, True]
+    assert Handoff.objects.filter(conversation=conversation).count() == 1
+    message.refresh_from_db()
+    assert message.decision["escalate"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_chat_turn_is_stored_at_once_and_scored_by_the_task(celery_worker: None) -> None:
+    conversation = ConversationFactory()
+    message, created = conversations.message_post(
+        conversation=conversation, external_id=None, sender="customer",
+        text="I want to talk to a person", decide_now=False,
+    )
+    assert created
+    assert Message.objects.filter(pk=message.pk).exists()
+    for _ in range(300):
+        if Handoff.objects.filter(conversation=conversation).exists():
+            break
+        import time
+
+        time.sleep(0.1)
+    assert Handoff.objects.filter(conversation=conversation).count() == 1
+
+
+def test_the_sweep_rescores_overdue_turns(db: None) -> None:
+    conversation = ConversationFactory()
+    message = customer_says(conversation, "operator please")
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+
+    assert undecided_messages_sweep.apply().get() == 1
+    if Handoff.objects.filter(conversation=conversation).exists():  # eager: ran inline
+        message.refresh_from_db()
+        assert message.decision["escalate"] is True
+
+
+def test_held_conversations_hand_off_when_an_agent_becomes_available(db: None) -> None:
+    conversation = ConversationFactory()
+    conversations.message_post(
+        conversation=conversation, external_id="m1", sender="customer",
+        text="This is ridiculous, useless, I am so fed up!!!",
+    )
+    conversation.refresh_from_db()
+    assert conversation.held_soft_signals == 1
+    assert not Handoff.objects.exists()
+
+    AgentProfile.objects.create(user=agent_user(), presence=AgentProfile.Presence.AVAILABLE)
+
+    assert held_conversations_rescore_task.apply().get() == 1
+    assert Handoff.objects.filter(conversation=conversation, status="queued").count() == 1
