@@ -196,6 +196,9 @@ def test_distress_scores_stay_in_range() -> None:
         ("My card was declined at the shop", "Why did the store reject my card payment?"),
         ("I forgot my PIN", "how can I reset my pin number"),
         ("my card got stolen", "Someone stole my debit card, please help"),
+        ("my parcel is late", "where is my package?"),
+        ("I can't log in to the app", "the login isn't working"),
+        ("I want to cancel my subscription", "how do I unsubscribe?"),
     ],
 )
 def test_restatements_score_higher_than_new_problems(a: str, b: str) -> None:
@@ -211,11 +214,20 @@ def test_restatements_score_higher_than_new_problems(a: str, b: str) -> None:
         ("I lost my card", "How long does delivery of a new card take?"),
         ("What is the top-up limit?", "How do I close my account?"),
         ("I was charged a fee for a cash withdrawal", "Where can I see my exchange rate?"),
+        ("The money I sent hasn't arrived yet", "My new card still hasn't arrived"),
+        ("There is a direct debit I don't recognise", "There is a card payment I don't recognise"),
     ],
 )
 def test_different_problems_are_not_restatements(a: str, b: str) -> None:
     signal = is_restatement(a, b)
     assert not signal.fired, signal
+
+
+def test_a_different_problem_with_the_same_thing_scores_lower() -> None:
+    a = "My order never arrived"
+    assert similarity(a, "I still haven't received my order") > similarity(
+        a, "How do I return my order?"
+    )
 
 
 def test_similarity_is_symmetric_and_bounded() -> None:
