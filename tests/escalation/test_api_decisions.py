@@ -29,8 +29,9 @@ def assert_full_packet(decision: dict[str, Any], kind: str) -> dict[str, Any]:
     assert handoff["summary"]  # 3. summary
     assert isinstance(handoff["actions"], list)  # 4. what the AI tried
     assert any(t["kind"] == kind and t["fired"] for t in handoff["triggers"])
-    assert all({"kind", "fired", "score", "threshold", "evidence"} <= set(t)
-               for t in decision["triggers"])
+    assert all(
+        {"kind", "fired", "score", "threshold", "evidence"} <= set(t) for t in decision["triggers"]
+    )
     assert decision["customer_notice"]
     return handoff
 
@@ -40,8 +41,16 @@ def test_human_requested_hands_off_on_the_first_ask(
 ) -> None:
     cid = bot_client.open_conversation()["id"]
     say(bot_client, cid, 1, "My order 1234 never arrived.")
-    bot_client.post(f"/conversations/{cid}/actions", {"external_id": "a1", "name": "lookup_order",
-                    "params": {"order": "1234"}, "outcome": "succeeded", "detail": "lost"})
+    bot_client.post(
+        f"/conversations/{cid}/actions",
+        {
+            "external_id": "a1",
+            "name": "lookup_order",
+            "params": {"order": "1234"},
+            "outcome": "succeeded",
+            "detail": "lost",
+        },
+    )
 
     decision = say(bot_client, cid, 2, "can I talk to a real person please")
 
@@ -49,7 +58,8 @@ def test_human_requested_hands_off_on_the_first_ask(
     assert handoff["actions"][0]["name"] == "lookup_order"
     transcript = bot_client.get(f"/conversations/{cid}").json()["messages"]  # 2. transcript
     assert [m["text"] for m in transcript[:2]] == [
-        "My order 1234 never arrived.", "can I talk to a real person please"
+        "My order 1234 never arrived.",
+        "can I talk to a real person please",
     ]
     assert Conversation.objects.get(pk=cid).status == "queued"
 
@@ -60,9 +70,14 @@ def test_out_of_scope_action_is_blocked_with_its_rule_and_hands_off(
     cid = bot_client.open_conversation()["id"]
     say(bot_client, cid, 1, "I want 80 EUR back for the late delivery.")
 
-    response = bot_client.post(f"/conversations/{cid}/actions", {
-        "external_id": "a1", "name": "issue_credit", "params": {"amount": 80, "currency": "EUR"},
-    })
+    response = bot_client.post(
+        f"/conversations/{cid}/actions",
+        {
+            "external_id": "a1",
+            "name": "issue_credit",
+            "params": {"amount": 80, "currency": "EUR"},
+        },
+    )
 
     data = response.json()
     assert data["allowed"] is False

@@ -16,8 +16,12 @@ HARD = TriggerResult("human_requested", True, 0.9, None, "asked for a person")
 
 def make_capacity(**kwargs: int | None) -> Capacity:
     values: dict = {
-        "available_agents": 2, "total_slots": 6, "free_slots": 6, "queue_length": 0,
-        "median_handle_seconds": 600, "estimated_wait_seconds": 0,
+        "available_agents": 2,
+        "total_slots": 6,
+        "free_slots": 6,
+        "queue_length": 0,
+        "median_handle_seconds": 600,
+        "estimated_wait_seconds": 0,
     }
     return Capacity(**(values | kwargs))
 
@@ -30,14 +34,18 @@ def available_agent(max_cases: int = 2) -> AgentProfile:
 
 
 def test_no_agents_hold_soft_triggers_back() -> None:
-    nobody = make_capacity(available_agents=0, total_slots=0, free_slots=0, estimated_wait_seconds=None)
+    nobody = make_capacity(
+        available_agents=0, total_slots=0, free_slots=0, estimated_wait_seconds=None
+    )
     verdict = verdict_reach(results=[SOFT], capacity=nobody, held_before=0, max_held=3)
     assert not verdict.escalate
     assert verdict.held
 
 
 def test_no_agents_still_hand_off_on_hard_triggers() -> None:
-    nobody = make_capacity(available_agents=0, total_slots=0, free_slots=0, estimated_wait_seconds=None)
+    nobody = make_capacity(
+        available_agents=0, total_slots=0, free_slots=0, estimated_wait_seconds=None
+    )
     verdict = verdict_reach(results=[SOFT, HARD], capacity=nobody, held_before=0, max_held=3)
     assert verdict.escalate
 
@@ -48,7 +56,9 @@ def test_available_agents_take_soft_triggers() -> None:
 
 
 def test_the_try_too_long_guard_hands_off_after_n_held_signals() -> None:
-    nobody = make_capacity(available_agents=0, total_slots=0, free_slots=0, estimated_wait_seconds=None)
+    nobody = make_capacity(
+        available_agents=0, total_slots=0, free_slots=0, estimated_wait_seconds=None
+    )
     assert not verdict_reach(results=[SOFT], capacity=nobody, held_before=1, max_held=3).escalate
     assert verdict_reach(results=[SOFT], capacity=nobody, held_before=2, max_held=3).escalate
 
@@ -56,10 +66,14 @@ def test_the_try_too_long_guard_hands_off_after_n_held_signals() -> None:
 def test_idle_agents_relax_and_long_waits_tighten_the_soft_thresholds(db: None) -> None:
     policy = TriggerPolicy.current()
     idle = soft_thresholds(policy=policy, capacity=make_capacity())
-    busy = soft_thresholds(policy=policy, capacity=make_capacity(free_slots=0, queue_length=9,
-                                                                  estimated_wait_seconds=3600))
-    normal = soft_thresholds(policy=policy, capacity=make_capacity(free_slots=1, queue_length=1,
-                                                                    estimated_wait_seconds=60))
+    busy = soft_thresholds(
+        policy=policy,
+        capacity=make_capacity(free_slots=0, queue_length=9, estimated_wait_seconds=3600),
+    )
+    normal = soft_thresholds(
+        policy=policy,
+        capacity=make_capacity(free_slots=1, queue_length=1, estimated_wait_seconds=60),
+    )
     assert idle.low_confidence > normal.low_confidence > busy.low_confidence
     assert idle.distress < normal.distress < busy.distress
     assert normal.low_confidence == policy.low_confidence_threshold
@@ -70,8 +84,10 @@ def test_wait_is_zero_while_a_slot_is_free_and_grows_with_the_queue() -> None:
     assert wait_estimate(free_slots=1, queue_length=0, **args) == 0
     assert wait_estimate(free_slots=0, queue_length=0, **args) == 150
     assert wait_estimate(free_slots=0, queue_length=3, **args) == 600
-    assert wait_estimate(free_slots=0, queue_length=3, available_agents=0, total_slots=0,
-                         handle=600) is None
+    assert (
+        wait_estimate(free_slots=0, queue_length=3, available_agents=0, total_slots=0, handle=600)
+        is None
+    )
 
 
 def test_capacity_is_measured_from_presence_load_and_queue(db: None) -> None:
@@ -97,8 +113,10 @@ def test_recent_handle_time_is_the_median_of_resolved_cases(db: None) -> None:
     now = timezone.now()
     for minutes in (2, 4, 30):
         HandoffFactory(
-            status=Handoff.Status.RESOLVED, claimed_by=agent,
-            claimed_at=now - timedelta(minutes=minutes), resolved_at=now,
+            status=Handoff.Status.RESOLVED,
+            claimed_by=agent,
+            claimed_at=now - timedelta(minutes=minutes),
+            resolved_at=now,
         )
     assert capacity.median_handle_seconds(default=999) == pytest.approx(240, abs=1)
 

@@ -34,8 +34,11 @@ def test_scoring_the_same_turn_twice_makes_one_handoff(celery_worker: None) -> N
 def test_a_web_chat_turn_is_stored_at_once_and_scored_by_the_task(celery_worker: None) -> None:
     conversation = ConversationFactory()
     message, created = conversations.message_post(
-        conversation=conversation, external_id=None, sender="customer",
-        text="I want to talk to a person", decide_now=False,
+        conversation=conversation,
+        external_id=None,
+        sender="customer",
+        text="I want to talk to a person",
+        decide_now=False,
     )
     assert created
     assert Message.objects.filter(pk=message.pk).exists()
@@ -62,7 +65,9 @@ def test_the_sweep_rescores_overdue_turns(db: None) -> None:
 def test_held_conversations_hand_off_when_an_agent_becomes_available(db: None) -> None:
     conversation = ConversationFactory()
     conversations.message_post(
-        conversation=conversation, external_id="m1", sender="customer",
+        conversation=conversation,
+        external_id="m1",
+        sender="customer",
         text="This is ridiculous, useless, I am so fed up!!!",
     )
     conversation.refresh_from_db()
