@@ -29,3 +29,16 @@ def webhook_deliver(self: Any, delivery_pk: int) -> Any:
     if self.request.is_eager:
         return retry  # apply() runs the next attempt itself; raising would fail the caller
     raise retry
+
+
+@shared_task(acks_late=True)
+def chat_turn_respond(message_pk: int) -> str:
+    """Score and answer one web chat turn (idempotent: a turn already answered is left alone)."""
+    from escalation.assistant import DemoAssistant
+    from escalation.models import Message
+    from escalation.webchat import chat_turn_answer
+
+    message = Message.objects.filter(pk=message_pk, sender=Message.Sender.CUSTOMER).first()
+    if message is None:
+        return "no such turn"
+    return chat_turn_answer(message=message, assistant=DemoAssistant())
