@@ -45,13 +45,13 @@ async def test_a_customer_socket_gets_its_own_thread_on_connect() -> None:
 async def test_another_customers_socket_is_refused() -> None:
     _, conversation = await database_sync_to_async(customer_chat)("maria")
     tom, _ = await database_sync_to_async(customer_chat)("tom")
-    communicator, connected = await connect(tom, conversation.pk)
+    _, connected = await connect(tom, conversation.pk)
     assert not connected
 
 
 async def test_an_anonymous_socket_is_refused() -> None:
     _, conversation = await database_sync_to_async(customer_chat)("maria")
-    communicator, connected = await connect(AnonymousUser(), conversation.pk)
+    _, connected = await connect(AnonymousUser(), conversation.pk)
     assert not connected
 
 
