@@ -22,6 +22,8 @@ from escalation.models import (
     PolicyChange,
     Team,
     TriggerPolicy,
+    WebhookAttempt,
+    WebhookDelivery,
 )
 from escalation.replay import policy_compare
 
@@ -359,3 +361,34 @@ class AgentProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     filter_horizontal = ["teams"]
     raw_id_fields = ["user"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("number", "attempted_at", "status_code", "error", "duration_ms")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: read-only, it records what was sent."""
+
+    list_display = ["event", "bot", "conversation", "status", "attempts", "created_at", "url"]
+    list_filter = ["status", "event", "bot"]
+    search_fields = ["delivery_id", "url", "conversation__external_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["bot", "conversation"]
+    inlines = [WebhookAttemptInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -15,7 +15,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import AfterValidator
 
-from escalation import conversations, decisions
+from escalation import conversations, decisions, payloads
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
 from escalation.models import ApiKey, Bot, Conversation
 
@@ -325,9 +325,9 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "callback_url": conversation.callback_url,
         "created_at": conversation.created_at,
         "customer": conversation.customer.identity_snapshot(),
-        "handoff": decisions.handoff_payload(handoff) if handoff else None,
+        "handoff": payloads.handoff_payload(handoff) if handoff else None,
         "assigned_agent": (
-            decisions.agent_payload(handoff.claimed_by)
+            payloads.agent_payload(handoff.claimed_by)
             if handoff and handoff.is_open and handoff.claimed_by
             else None
         ),
@@ -465,4 +465,4 @@ def request_handoff(request: HttpRequest, conversation_id: int, payload: Handoff
         )
     except HandoffAlreadyOpen as exc:
         raise ApiError(409, "handoff_open", str(exc)) from exc
-    return Status(201 if created else 200, decisions.handoff_payload(handoff))
+    return Status(201 if created else 200, payloads.handoff_payload(handoff))

@@ -471,3 +471,64 @@ class ActionLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action.name}.{self.param} ≤ {self.maximum.normalize():f}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one bot's callback URL; its attempts are the delivery log."""
+
+    class Event(models.TextChoices):
+        HANDOFF_CREATED = "handoff.created"
+        AGENT_JOINED = "agent.joined"
+        AGENT_MESSAGE = "agent.message"
+        CONVERSATION_RESOLVED = "conversation.resolved"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed", "Failed (gave up)"
+
+    delivery_id = models.UUIDField(unique=True, editable=False)
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    event = models.CharField(max_length=40, choices=Event.choices)
+    url = models.URLField()
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.url} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField()
+    attempted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="one_attempt_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number}: {self.status_code or self.error}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

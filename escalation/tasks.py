@@ -9,8 +9,8 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from escalation import conversations
-from escalation.models import Message
+from escalation import conversations, webhooks
+from escalation.models import Message, WebhookDelivery
 
 
 def idempotent_task(func: Callable[..., Any]) -> Any:
@@ -46,3 +46,39 @@ def undecided_messages_sweep() -> int:
     for message_id in overdue:
         message_decide_task.delay(message_id)
     return len(overdue)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def webhook_deliver(self: Any, delivery_pk: int) -> Any:
+    """One attempt per run; a failure schedules the next with exponential back-off until the
+    attempts run out. A delivery that already succeeded is never sent again."""
+    from django.conf import settings
+
+    delivery = WebhookDelivery.objects.select_related("bot").filter(pk=delivery_pk).first()
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return "nothing to do"
+    attempt = webhooks.webhook_attempt(delivery=delivery)
+    if attempt is None:
+        return "taken by another worker"
+    if attempt.succeeded:
+        return "delivered"
+    if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        webhooks.webhook_give_up(delivery=delivery)
+        return "gave up"
+    retry = self.retry(countdown=webhooks.retry_countdown(attempts=delivery.attempts), throw=False)
+    if self.request.is_eager:
+        return retry  # apply() runs the next attempt itself; raising would fail the caller
+    raise retry
+
+
+@shared_task(acks_late=True)
+def chat_turn_respond(message_pk: int) -> str:
+    """Score and answer one web chat turn (idempotent: a turn already answered is left alone)."""
+    from escalation.assistant import DemoAssistant
+    from escalation.models import Message
+    from escalation.webchat import chat_turn_answer
+
+    message = Message.objects.filter(pk=message_pk, sender=Message.Sender.CUSTOMER).first()
+    if message is None:
+        return "no such turn"
+    return chat_turn_answer(message=message, assistant=DemoAssistant())

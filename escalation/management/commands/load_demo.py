@@ -5,13 +5,30 @@ from django.core.management.base import BaseCommand
 
 from escalation import conversations
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
-from escalation.models import ApiKey, Bot, Conversation, Handoff, TriggerPolicy
+from escalation.models import (
+    ActionLimit,
+    ApiKey,
+    AuthorisedAction,
+    Bot,
+    Conversation,
+    Handoff,
+    TriggerPolicy,
+)
+from escalation.webchat import chat_customer
 
 DEMO_PASSWORD = "handover-demo"  # noqa: S105 - printed for local demos, never used in production
 DEMO_BOT_KEY = "hov_demo-bot-key-for-local-use-only"
 
+# The AI's authorised scope in the demo: it may look orders up alone, and
+# issue credits of at most 50.
+SCOPE_ACTIONS = [
+    ("lookup_order", "Look an order up by its number"),
+    ("issue_credit", "Credit the customer's account"),
+]
+
 AGENTS = [("ana", "Ana", "Silva"), ("ben", "Ben", "Okafor")]
 SUPERVISORS = [("sam", "Sam", "Lindqvist")]
+CHAT_CUSTOMER = ("maria", "Maria", "Gomez", "maria@example.com")
 
 CONVERSATIONS: list[dict[str, Any]] = [
     {
@@ -82,6 +99,10 @@ class Command(BaseCommand):
                 user.groups.add(supervisors_group)
                 User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
         TriggerPolicy.current()
+        for name, description in SCOPE_ACTIONS:
+            AuthorisedAction.objects.get_or_create(name=name, defaults={"description": description})
+        credit = AuthorisedAction.objects.get(name="issue_credit")
+        ActionLimit.objects.get_or_create(action=credit, param="amount", defaults={"maximum": 50})
 
         bot, _ = Bot.objects.get_or_create(name="demo-bot")
         ApiKey.objects.get_or_create(
@@ -90,9 +111,22 @@ class Command(BaseCommand):
         )
         for spec in CONVERSATIONS:
             self.load_conversation(bot, spec)
+        self.load_chat_customer()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"  agents: ana, ben; supervisor: sam — password {DEMO_PASSWORD}")
         self.stdout.write(f"  demo bot API key: {DEMO_BOT_KEY}")
+        self.stdout.write(f"  web chat at /chat/: customer maria — password {DEMO_PASSWORD}")
+
+    def load_chat_customer(self) -> None:
+        """A customer for the built-in web chat; her login is her verified identity."""
+        username, first, last, email = CHAT_CUSTOMER
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last, "email": email}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        chat_customer(user=user)
 
     def load_conversation(self, bot: Bot, spec: dict[str, Any]) -> None:
         if Conversation.objects.filter(bot=bot, external_id=spec["external_id"]).exists():

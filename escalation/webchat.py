@@ -1,0 +1,316 @@
+"""The built-in web chat: a signed-in customer talks to the demo assistant, then to a person, in
+one thread. The domain functions come first; the views at the end only parse and call them."""
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from escalation import conversations, decisions
+from escalation.assistant import Assistant
+from escalation.capacity import capacity_estimate, wait_estimate
+from escalation.handoff import HandoffAlreadyOpen, handoff_create
+from escalation.idempotency import create_once
+from escalation.models import AIAction, Bot, Conversation, Customer, Handoff, Message
+
+CHANNEL = "web-chat"
+BOT_NAME = "web-chat"
+DEFAULT_NOTICE = "A person from our support team will join; they can see this conversation."
+MAX_MESSAGE_CHARS = 2000
+
+
+def chat_bot() -> Bot:
+    bot, _ = Bot.objects.get_or_create(name=BOT_NAME)
+    return bot
+
+
+def chat_customer(*, user: Any) -> Customer:
+    """The customer a login speaks for; the login itself is the verification."""
+    existing = Customer.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    bot = chat_bot()
+
+    def create() -> Customer:
+        return Customer.objects.create(
+            bot=bot,
+            external_id=f"user-{user.pk}",
+            name=user.get_full_name() or user.get_username(),
+            email=user.email,
+            is_verified=True,
+            verification_method="login",
+            verified_at=timezone.now(),
+            user=user,
+        )
+
+    customer, _ = create_once(Customer, lookup={"user": user}, create=create)
+    return customer
+
+
+def chat_conversation_current(*, customer: Customer) -> Conversation | None:
+    return customer.conversations.filter(channel=CHANNEL).order_by("-pk").first()
+
+
+def chat_message_send(*, customer: Customer, text: str) -> tuple[Message, bool]:
+    """Store the customer's turn and have it answered by a task; a resolved (or no) conversation
+    makes way for a new one. Returns the message and whether a new conversation was started."""
+    with transaction.atomic():
+        conversation = chat_conversation_current(customer=customer)
+        started = conversation is None or conversation.status == Conversation.Status.RESOLVED
+        if started:
+            conversation = Conversation.objects.create(
+                bot=customer.bot,
+                customer=customer,
+                external_id=f"chat-{uuid.uuid4()}",
+                channel=CHANNEL,
+            )
+        assert conversation is not None
+        message, _ = conversations.message_post(
+            conversation=conversation, external_id=None, sender=Message.Sender.CUSTOMER, text=text
+        )
+        from escalation.tasks import chat_turn_respond  # the task module imports this one
+
+        transaction.on_commit(lambda: chat_turn_respond.delay(message.pk))
+    return message, started
+
+
+def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
+    """Answer one customer turn: the decision first, then a draft, its actions and the draft's
+    own decision; the customer sees the draft only when nothing escalates. Safe to run twice."""
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    if conversation.status != Conversation.Status.AI:
+        return "with a human"
+    if conversation.messages.filter(pk__gt=message.pk).exists():
+        return "already answered"  # or superseded by a newer turn, which its own task answers
+    decision = message.decision
+    if decision is None:
+        decision = decisions.decision_after_message(conversation=conversation, message=message)
+    if decision["escalate"]:
+        return "handed off"
+    draft = assistant.draft_reply(conversation=conversation)
+    for index, (name, params) in enumerate(draft.actions):
+        action, _ = conversations.action_record(
+            conversation=conversation,
+            external_id=f"turn-{message.pk}-{index}",
+            name=name,
+            params=params,
+            outcome=None,
+        )
+        if action.decision and action.decision["escalate"]:
+            return "handed off"
+        if action.outcome == AIAction.Outcome.BLOCKED:
+            return chat_handoff(
+                conversation=conversation,
+                message=message,
+                triggers=(action.decision or {}).get("triggers", []),
+                summary=draft.summary,
+                reason=f"{action.describe()}",
+                notice=None,
+            )
+    decision = decisions.decision_for_draft(
+        conversation=conversation, draft_text=draft.text, draft_confidence=draft.confidence
+    )
+    if decision["escalate"]:
+        return chat_handoff(
+            conversation=conversation,
+            message=message,
+            triggers=decision["triggers"],
+            summary=draft.summary,
+            reason="",
+            notice=decision.get("customer_notice"),
+        )
+    try:
+        conversations.message_post(
+            conversation=conversation,
+            external_id=f"reply-to-{message.pk}",
+            sender=Message.Sender.AI,
+            text=draft.text,
+            confidence=draft.confidence,
+        )
+    except conversations.ConversationClosed:
+        return "with a human"
+    return "answered"
+
+
+def chat_handoff(
+    *,
+    conversation: Conversation,
+    message: Message,
+    triggers: list[dict[str, Any]],
+    summary: str,
+    reason: str,
+    notice: str | None,
+) -> str:
+    try:
+        with transaction.atomic():
+            handoff_create(
+                conversation=conversation,
+                external_id=f"turn-{message.pk}",
+                triggers=triggers,
+                summary=summary or "",
+                reason=reason,
+            )
+            if notice:
+                conversations.message_add(
+                    conversation=conversation, sender=Message.Sender.SYSTEM, text=notice
+                )
+    except HandoffAlreadyOpen:
+        pass
+    return "handed off"
+
+
+def chat_contact_request(*, conversation: Conversation, email: str) -> None:
+    """The customer would rather be written to than wait; the case stays queued with its
+    packet, and the agent reads the address in the transcript."""
+    with transaction.atomic():
+        Customer.objects.filter(pk=conversation.customer_id).update(email=email)
+        conversations.message_add(
+            conversation=conversation,
+            sender=Message.Sender.SYSTEM,
+            text=f"The customer asked to be contacted by email at {email} instead of waiting.",
+        )
+
+
+def queue_wait_seconds(handoff: Handoff, *, ahead: int) -> int | None:
+    """The wait from current capacity for a case with `ahead` cases before it; None while
+    nobody is available."""
+    now = capacity_estimate(team=handoff.team)
+    return wait_estimate(
+        available_agents=now.available_agents,
+        total_slots=now.total_slots,
+        free_slots=now.free_slots,
+        queue_length=ahead,
+        handle=now.median_handle_seconds,
+    )
+
+
+def chat_status(*, conversation: Conversation | None) -> dict[str, Any]:
+    """What the customer is told about who is (or will be) with them."""
+    if conversation is None:
+        return {"state": "new"}
+    handoff = conversation.handoffs.select_related("claimed_by").order_by("-pk").first()
+    state = conversation.status
+    status: dict[str, Any] = {"state": state, "handoff": handoff}
+    if state == Conversation.Status.QUEUED and handoff is not None:
+        ahead = Handoff.objects.filter(
+            status=Handoff.Status.QUEUED, queued_at__lt=handoff.queued_at
+        )
+        if handoff.team_id:
+            ahead = ahead.filter(team_id=handoff.team_id)
+        escalated = (
+            conversation.messages.filter(decision__escalate=True)
+            .order_by("-pk")
+            .values_list("decision", flat=True)
+            .first()
+        )
+        notice = (escalated or {}).get("customer_notice") if isinstance(escalated, dict) else None
+        position = ahead.count() + 1
+        wait = queue_wait_seconds(handoff, ahead=position - 1)
+        status |= {
+            "notice": notice or DEFAULT_NOTICE,
+            "position": position,
+            "wait_minutes": None if wait is None else max(1, round(wait / 60)),
+            "email": conversation.customer.email,
+        }
+    if state == Conversation.Status.RESOLVED:
+        status["closing"] = (
+            conversation.messages.filter(sender=Message.Sender.SYSTEM).order_by("-pk").first()
+        )
+    return status
+
+
+def chat_page_context(conversation: Conversation | None, *, oob: bool = False) -> dict[str, Any]:
+    thread = list(conversation.messages.select_related("agent")) if conversation is not None else []
+    return {
+        "conversation": conversation,
+        "thread": thread,
+        "status": chat_status(conversation=conversation),
+        "oob": oob,
+    }
+
+
+# Views ---------------------------------------------------------------------------------------
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(max_length=MAX_MESSAGE_CHARS, strip=True)
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField()
+
+
+def request_customer(request: HttpRequest) -> Customer:
+    """Agents use the console; the chat is for customers only."""
+    user = request.user
+    if user.groups.filter(name="agents").exists():
+        raise PermissionDenied("The web chat is for customers; agents use the console.")
+    return chat_customer(user=user)
+
+
+@login_required
+@require_GET
+def chat_page(request: HttpRequest) -> HttpResponse:
+    customer = request_customer(request)
+    conversation = chat_conversation_current(customer=customer)
+    context = chat_page_context(conversation) | {"customer": customer, "form": MessageForm()}
+    return render(request, "chat/chat.html", context)
+
+
+@login_required
+@require_POST
+def chat_send(request: HttpRequest) -> HttpResponse:
+    customer = request_customer(request)
+    form = MessageForm(request.POST)
+    started = False
+    if form.is_valid():
+        _, started = chat_message_send(customer=customer, text=form.cleaned_data["text"])
+        form = MessageForm()
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("chat")
+    if started:
+        return HttpResponseClientRefresh()  # a new thread needs its own socket
+    return render(request, "chat/chat.html#composer", {"form": form})
+
+
+@login_required
+@require_GET
+def chat_status_view(request: HttpRequest) -> HttpResponse:
+    customer = request_customer(request)
+    conversation = chat_conversation_current(customer=customer)
+    return render(request, "chat/chat.html#status", chat_page_context(conversation))
+
+
+@login_required
+@require_POST
+def chat_contact(request: HttpRequest) -> HttpResponse:
+    customer = request_customer(request)
+    conversation = chat_conversation_current(customer=customer)
+    form = ContactForm(request.POST)
+    if conversation is not None and form.is_valid():
+        chat_contact_request(conversation=conversation, email=form.cleaned_data["email"])
+        conversation.refresh_from_db()
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("chat")
+    return render(
+        request,
+        "chat/chat.html#status",
+        chat_page_context(conversation) | {"contact_form": form, "contact_saved": form.is_valid()},
+    )
+
+
+urlpatterns = [
+    path("", chat_page, name="chat"),
+    path("messages/", chat_send, name="chat-send"),
+    path("status/", chat_status_view, name="chat-status"),
+    path("contact/", chat_contact, name="chat-contact"),
+]

@@ -1,0 +1,168 @@
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from escalation.assistant import Draft
+from escalation.conversations import message_add
+from escalation.handoff import handoff_claim, handoff_create
+from escalation.models import AIAction, Conversation, Handoff, Message
+from escalation.tasks import chat_turn_respond
+from escalation.webchat import chat_customer, chat_message_send, chat_turn_answer
+from tests.factories import UserFactory, agent_user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scope")]
+
+
+@pytest.fixture
+def maria() -> Any:
+    user = UserFactory(username="maria", first_name="Maria", last_name="Gomez")
+    user.save()
+    return user
+
+
+@pytest.fixture
+def maria_client(maria: Any) -> Client:
+    client = Client()
+    client.force_login(maria)
+    return client
+
+
+class FixedAssistant:
+    def __init__(self, draft: Draft) -> None:
+        self.draft = draft
+        self.calls = 0
+
+    def draft_reply(self, *, conversation: Conversation) -> Draft:
+        self.calls += 1
+        return self.draft
+
+
+def test_the_chat_needs_a_login() -> None:
+    response = Client().get("/chat/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_agents_are_sent_to_the_console_not_the_chat() -> None:
+    client = Client()
+    agent = agent_user()
+    agent.save()
+    client.force_login(agent)
+    assert client.get("/chat/").status_code == 403
+
+
+def test_the_page_shows_the_identity_verified_by_login(maria_client: Client) -> None:
+    response = maria_client.get("/chat/")
+    assert response.status_code == 200
+    assert "Signed in as <strong>Maria Gomez</strong>" in response.content.decode()
+    assert "verified by login" in response.content.decode()
+
+
+def test_the_customer_is_verified_by_the_login(maria: Any) -> None:
+    customer = chat_customer(user=maria)
+    assert (customer.is_verified, customer.verification_method) == (True, "login")
+    assert chat_customer(user=maria) == customer
+
+
+def test_posting_stores_the_message_and_the_assistant_answers(
+    maria_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = maria_client.post("/chat/messages/", {"text": "Where is my order 1234?"})
+    assert response.status_code == 302
+    message = Message.objects.get(sender="customer")
+    assert message.text == "Where is my order 1234?"
+    assert message.conversation.channel == "web-chat"
+    assert callbacks  # the turn is answered by a task after commit
+
+    chat_turn_respond.apply(args=[message.pk])
+
+    reply = Message.objects.get(sender="ai")
+    assert "delayed" in reply.text
+    assert reply.confidence == pytest.approx(0.9)
+
+
+def test_reloading_keeps_the_whole_thread(maria: Any, maria_client: Client) -> None:
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="Hello there")
+    chat_turn_respond.apply(args=[message.pk])
+    page = maria_client.get("/chat/").content.decode()
+    assert "Hello there" in page
+    assert "How can I help you today?" in page
+
+
+def test_an_htmx_post_returns_a_fresh_composer(maria: Any, maria_client: Client) -> None:
+    chat_message_send(customer=chat_customer(user=maria), text="Hello")
+    response = maria_client.post(
+        "/chat/messages/", {"text": "Hi again"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert 'id="composer"' in response.content.decode()
+    assert "<html" not in response.content.decode()
+
+
+def test_the_turn_is_answered_once(maria: Any) -> None:
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="Where is order 1042?")
+    chat_turn_respond.apply(args=[message.pk])
+    assert chat_turn_respond.apply(args=[message.pk]).get() == "already answered"
+    assert Message.objects.filter(sender="ai").count() == 1
+
+
+def test_the_assistant_is_not_asked_once_a_human_has_the_case(maria: Any) -> None:
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="Anyone?")
+    handoff_create(conversation=message.conversation, reason="The customer asked for a person.")
+    assistant = FixedAssistant(Draft(text="Hi", confidence=0.9))
+
+    assert chat_turn_answer(message=message, assistant=assistant) == "with a human"
+    assert assistant.calls == 0
+
+
+def test_a_blocked_credit_hands_off_instead_of_answering(maria: Any, monkeypatch: Any) -> None:
+    """Whatever blocks the action (the scope check), the customer is not told it was done."""
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="80 EUR back please")
+    original = AIAction.save
+
+    def blocked_save(self: AIAction, *args: Any, **kwargs: Any) -> None:
+        if self.name == "issue_credit":
+            self.outcome, self.rule = AIAction.Outcome.BLOCKED, "max_amount 50"
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AIAction, "save", blocked_save)
+    draft = Draft(text="Done!", confidence=0.9, actions=[("issue_credit", {"amount": 80})])
+
+    assert chat_turn_answer(message=message, assistant=FixedAssistant(draft)) == "handed off"
+    assert not Message.objects.filter(sender="ai").exists()
+    assert Handoff.objects.get().status == Handoff.Status.QUEUED
+
+
+def test_the_queue_status_shows_the_notice_and_place(maria: Any, maria_client: Client) -> None:
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="A person, please")
+    assert message.decision["escalate"]  # the first ask for a person hands off
+    page = maria_client.get("/chat/status/").content.decode()
+    assert "No one from our support team is available right now" in page
+    assert 'id="queue-position">1<' in page
+    assert 'hx-trigger="every 10s"' in page
+
+
+def test_leaving_an_email_keeps_the_case_queued(maria: Any, maria_client: Client) -> None:
+    chat_message_send(customer=chat_customer(user=maria), text="A person, please")
+    maria_client.post("/chat/contact/", {"email": "maria@example.com"})
+    conversation = Conversation.objects.get()
+    assert conversation.status == Conversation.Status.QUEUED
+    assert conversation.customer.email == "maria@example.com"
+    assert conversation.messages.filter(
+        sender="system", text__contains="maria@example.com"
+    ).exists()
+
+
+def test_the_agent_joining_and_replying_shows_in_the_thread(
+    maria: Any, maria_client: Client
+) -> None:
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="A person, please")
+    handoff = Handoff.objects.get(conversation=message.conversation)  # the first ask handed off
+    ana = agent_user(first_name="Ana", last_name="Silva")
+    handoff_claim(handoff=handoff, agent=ana)
+    message_add(conversation=message.conversation, sender="agent", text="Hi Maria", agent=ana)
+    page = maria_client.get("/chat/").content.decode()
+    assert "Ana Silva from support has joined" in page
+    assert "Ana Silva (support)" in page
