@@ -116,6 +116,11 @@ class Conversation(models.Model):
     channel = models.CharField(max_length=50, default="api")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AI)
     callback_url = models.URLField(blank=True)
+    suppressed_triggers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Trigger kinds an agent's hand-back covers: they must not hand off again.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -350,6 +355,12 @@ class TriggerPolicy(models.Model):
         default=0.5,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="An AI draft with confidence below this hands off (before capacity adjusts it).",
+    )
+    agent_reply_timeout_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="A claimed case whose agent has not answered the customer within this time "
+        "goes back to the queue.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

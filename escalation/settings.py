@@ -164,3 +164,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Agent console: a dropped console socket marks its agent away after this grace period; the
+# sweep (Celery beat) checks presence and cases left without an answer this often.
+CONSOLE_PRESENCE_GRACE_SECONDS = env.int("CONSOLE_PRESENCE_GRACE_SECONDS", default=90)
+CONSOLE_SWEEP_SECONDS = env.int("CONSOLE_SWEEP_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["console-sweep"] = {
+    "task": "agents_console.tasks.console_sweep",
+    "schedule": float(CONSOLE_SWEEP_SECONDS),
+}

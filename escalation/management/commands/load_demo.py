@@ -2,16 +2,31 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from escalation import conversations
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
-from escalation.models import ApiKey, Bot, Conversation, Handoff, TriggerPolicy
+from escalation.models import (
+    AgentProfile,
+    ApiKey,
+    Bot,
+    Conversation,
+    Handoff,
+    Team,
+    TriggerPolicy,
+)
 
 DEMO_PASSWORD = "handover-demo"  # noqa: S105 - printed for local demos, never used in production
 DEMO_BOT_KEY = "hov_demo-bot-key-for-local-use-only"
 
 AGENTS = [("ana", "Ana", "Silva"), ("ben", "Ben", "Okafor")]
 SUPERVISORS = [("sam", "Sam", "Lindqvist")]
+TEAMS = [("billing", "Billing", False), ("shipping", "Shipping", True)]
+PROFILES = [
+    ("ana", ["billing", "shipping"], "available"),
+    ("ben", ["shipping"], "away"),
+    ("sam", ["billing", "shipping"], "away"),
+]
 
 CONVERSATIONS: list[dict[str, Any]] = [
     {
@@ -82,6 +97,7 @@ class Command(BaseCommand):
                 user.groups.add(supervisors_group)
                 User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
         TriggerPolicy.current()
+        self.load_teams_and_profiles()
 
         bot, _ = Bot.objects.get_or_create(name="demo-bot")
         ApiKey.objects.get_or_create(
@@ -93,6 +109,23 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"  agents: ana, ben; supervisor: sam — password {DEMO_PASSWORD}")
         self.stdout.write(f"  demo bot API key: {DEMO_BOT_KEY}")
+
+    def load_teams_and_profiles(self) -> None:
+        """Teams (shipping is the default) and the agents' profiles; ana starts available."""
+        teams = {}
+        for slug, name, is_default in TEAMS:
+            teams[slug], _ = Team.objects.get_or_create(
+                slug=slug, defaults={"name": name, "is_default": is_default}
+            )
+        for username, team_slugs, presence in PROFILES:
+            profile, created = AgentProfile.objects.get_or_create(
+                user=User.objects.get(username=username)
+            )
+            if created:
+                profile.presence = presence
+                profile.last_seen_at = timezone.now()
+                profile.save()
+                profile.teams.set([teams[slug] for slug in team_slugs])
 
     def load_conversation(self, bot: Bot, spec: dict[str, Any]) -> None:
         if Conversation.objects.filter(bot=bot, external_id=spec["external_id"]).exists():
