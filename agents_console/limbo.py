@@ -16,7 +16,11 @@ def cases_release_stale(*, now: Any = None) -> list[int]:
     several workers at once: handoff_release's conditional UPDATE lets one of them win."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=TriggerPolicy.current().agent_reply_timeout_minutes)
-    away = AgentProfile.objects.filter(presence=AgentProfile.Presence.AWAY).values("user_id")
+    away = set(
+        AgentProfile.objects.filter(presence=AgentProfile.Presence.AWAY).values_list(
+            "user_id", flat=True
+        )
+    )
     claimed = Handoff.objects.filter(status=Handoff.Status.CLAIMED).annotate(
         last_agent_at=Max(
             "conversation__messages__sent_at",
@@ -29,9 +33,10 @@ def cases_release_stale(*, now: Any = None) -> list[int]:
     )
     released = []
     for handoff in claimed:
-        if handoff.claimed_by_id in {row["user_id"] for row in away}:
+        waiting_since = unanswered_since(handoff)
+        if handoff.claimed_by_id in away:
             reason = "the agent went away"
-        elif unanswered_since(handoff) is not None and unanswered_since(handoff) < cutoff:  # type: ignore[operator]
+        elif waiting_since is not None and waiting_since < cutoff:
             reason = "the agent did not answer in time"
         else:
             continue

@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from agents_console import presence, queue
 from agents_console.audit import audit_record
+from agents_console.broadcast import viewers_names
 from agents_console.models import AuditEvent, CaseViewer, Note
 from agents_console.opening import opening_line
 from agents_console.roles import AGENTS, SUPERVISORS, is_agent, is_supervisor
@@ -73,6 +74,12 @@ def refused(request: HttpRequest, url: str, text: str) -> HttpResponse:
     return redirect(url)
 
 
+def console_user(request: HttpRequest) -> User:
+    """The logged-in agent (agent_required guarantees one)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def profile_context(request: HttpRequest) -> dict[str, Any]:
     profile = presence.profile_for(user=request.user)
     return {"profile": profile, "is_supervisor": is_supervisor(request.user)}
@@ -89,7 +96,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "agents_console/queue.html#queue", context)
     held = (
-        Handoff.objects.filter(claimed_by=request.user, status=Handoff.Status.CLAIMED)
+        Handoff.objects.filter(claimed_by=console_user(request), status=Handoff.Status.CLAIMED)
         .select_related("conversation__customer")
         .order_by("claimed_at")
     )
@@ -180,8 +187,6 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
         else []
     )
     viewers = CaseViewer.objects.filter(handoff=handoff).select_related("user")
-    from agents_console.broadcast import viewers_names
-
     is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
     context = profile_context(request) | {
         "handoff": handoff,
@@ -247,7 +252,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     handoff = handoff_or_404(pk)
     text = posted_text(request, "text")
     if text:
-        Note.objects.create(handoff=handoff, author=request.user, text=text)
+        Note.objects.create(handoff=handoff, author=console_user(request), text=text)
         audit_record(handoff=handoff, actor=request.user, kind=AuditEvent.Kind.NOTED)
     if request.htmx:  # type: ignore[attr-defined]
         notes = Note.objects.filter(handoff=handoff).select_related("author")
@@ -281,7 +286,8 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     handoff = handoff_or_404(pk)
     supervisor = is_supervisor(request.user)
-    who = request.user.get_full_name() or request.user.get_username()
+    user = console_user(request)
+    who = user.get_full_name() or user.get_username()
     try:
         handoff_release(
             handoff=handoff,
