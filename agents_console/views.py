@@ -160,20 +160,34 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 # The case ------------------------------------------------------------------------------------
 
 
-@require_GET
-@agent_required
-def case_page(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
-    transcript = list(
+def transcript_context(handoff: Handoff) -> dict[str, Any]:
+    """The whole transcript in one query, and where the handoff happened in it."""
+    messages = list(
         Message.objects.filter(conversation_id=handoff.conversation_id)
         .select_related("agent")
         .order_by("id")
     )
+    marker = next(
+        (
+            m.pk
+            for m in messages
+            if m.sender == Message.Sender.SYSTEM and m.sent_at >= handoff.queued_at
+        ),
+        None,
+    )
+    return {"transcript": messages, "handoff_marker": marker}
+
+
+@require_GET
+@agent_required
+def case_page(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = handoff_or_404(pk)
+    transcript = transcript_context(handoff)
     if request.htmx:  # type: ignore[attr-defined]
         return render(
             request,
             "agents_console/case.html#transcript",
-            {"handoff": handoff, "transcript": transcript, "polling": request.GET.get("poll")},
+            transcript | {"handoff": handoff, "polling": request.GET.get("poll")},
         )
     audit_record(handoff=handoff, actor=request.user, kind=AuditEvent.Kind.OPENED)
     supervisor = is_supervisor(request.user)
@@ -188,28 +202,25 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     viewers = CaseViewer.objects.filter(handoff=handoff).select_related("user")
     is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
-    context = profile_context(request) | {
-        "handoff": handoff,
-        "customer": handoff.conversation.customer,
-        "transcript": transcript,
-        "handoff_marker": next(
-            (
-                m.pk
-                for m in transcript
-                if m.sender == Message.Sender.SYSTEM and m.sent_at >= handoff.queued_at
+    context = (
+        profile_context(request)
+        | transcript
+        | {
+            "handoff": handoff,
+            "customer": handoff.conversation.customer,
+            "trigger_list": [t for t in handoff.triggers if t.get("fired")],
+            "notes": Note.objects.filter(handoff=handoff).select_related("author"),
+            "audit": AuditEvent.objects.filter(handoff=handoff).select_related("actor"),
+            "viewers": viewers_names(viewers),
+            "is_owner": is_owner,
+            "agents": agents,
+            "opening": opening_line(handoff=handoff) if is_owner else "",
+            "has_agent_reply": any(
+                m.sender == Message.Sender.AGENT for m in transcript["transcript"]
             ),
-            None,
-        ),
-        "trigger_list": [t for t in handoff.triggers if t.get("fired")],
-        "notes": Note.objects.filter(handoff=handoff).select_related("author"),
-        "audit": AuditEvent.objects.filter(handoff=handoff).select_related("actor"),
-        "viewers": viewers_names(viewers),
-        "is_owner": is_owner,
-        "agents": agents,
-        "opening": opening_line(handoff=handoff) if is_owner else "",
-        "has_agent_reply": any(m.sender == Message.Sender.AGENT for m in transcript),
-        "resolutions": Handoff.Resolution.choices,
-    }
+            "resolutions": Handoff.Resolution.choices,
+        }
+    )
     return render(request, "agents_console/case.html", context)
 
 

@@ -78,3 +78,11 @@ def test_transcript_poll_partial(agent_client: Client, claimed: Handoff) -> None
     assert Message.objects.filter(conversation=claimed.conversation).count() == content.count(
         'class="message '
     )
+
+
+def test_transcript_partial_keeps_the_handoff_marker(
+    agent_client: Client, claimed: Handoff
+) -> None:
+    response = agent_client.get(f"/console/cases/{claimed.pk}/", headers={"HX-Request": "true"})
+
+    assert 'class="handoff-marker"' in response.content.decode()
