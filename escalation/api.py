@@ -17,7 +17,7 @@ from pydantic import AfterValidator
 
 from escalation import conversations, decisions, payloads
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
-from escalation.models import ApiKey, Bot, Conversation
+from escalation.models import ApiKey, Bot, Conversation, Team
 
 MAX_PARAMS_DEPTH = 5
 
@@ -208,6 +208,7 @@ class HandoffIn(Schema):
     external_id: Id
     summary: Text = ""
     reason: Text = ""
+    team: Annotated[str, Field(max_length=50), AfterValidator(no_nul)] | None = None
 
 
 # Output --------------------------------------------------------------------------------------
@@ -455,6 +456,9 @@ def evaluate_draft(
 )
 def request_handoff(request: HttpRequest, conversation_id: int, payload: HandoffIn) -> Status:
     conversation = bot_conversation(request, conversation_id)
+    team = Team.objects.filter(slug=payload.team).first() if payload.team else None
+    if payload.team and team is None:
+        raise ApiError(422, "invalid", f"team: no team with the slug {payload.team!r}")
     try:
         handoff, created = handoff_create(
             conversation=conversation,
@@ -462,6 +466,7 @@ def request_handoff(request: HttpRequest, conversation_id: int, payload: Handoff
             summary=payload.summary,
             reason=payload.reason,
             triggers=[],
+            team=team,
         )
     except HandoffAlreadyOpen as exc:
         raise ApiError(409, "handoff_open", str(exc)) from exc

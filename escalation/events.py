@@ -2,6 +2,9 @@
 sockets, to the bot's webhooks and to follow-up tasks. Domain functions call these; each sends
 its work on commit, so nothing is announced that a rollback takes back."""
 
+from django.db import transaction
+
+from agents_console import broadcast
 from escalation import consumers, webhooks
 from escalation.models import Handoff, Message
 
@@ -10,26 +13,31 @@ def message_stored(message: Message) -> None:
     """Any message: customer, AI, agent or system."""
     webhooks.webhook_on_message_stored(message)
     consumers.chat_on_message_stored(message)
+    transaction.on_commit(lambda: broadcast.message_stored(message.pk))
 
 
 def handoff_created(handoff: Handoff) -> None:
     """A conversation was queued for a human."""
     webhooks.webhook_on_handoff_created(handoff)
     consumers.chat_on_handoff_changed(handoff)
+    transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk, is_new=True))
 
 
 def handoff_claimed(handoff: Handoff) -> None:
     """An agent took the case (the customer is told a person joined)."""
     webhooks.webhook_on_handoff_claimed(handoff)
     consumers.chat_on_handoff_changed(handoff)
+    transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
 
 
 def handoff_resolved(handoff: Handoff) -> None:
     """The agent closed the case with an outcome."""
     webhooks.webhook_on_handoff_resolved(handoff)
     consumers.chat_on_handoff_changed(handoff)
+    transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
 
 
 def handoff_returned(handoff: Handoff) -> None:
     """The case left its agent: back to the queue or back to the AI."""
     consumers.chat_on_handoff_changed(handoff)
+    transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))

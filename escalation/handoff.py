@@ -5,10 +5,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from agents_console.audit import audit_record
 from escalation import conversations, events
 from escalation.capacity import capacity_estimate
 from escalation.idempotency import create_once
-from escalation.models import Conversation, Handoff, Message
+from escalation.models import AgentProfile, Conversation, Handoff, Message, Team
 from escalation.summary import summary_write
 
 
@@ -25,8 +26,10 @@ def handoff_create(
     summary: str = "",
     reason: str = "",
     triggers: list[dict[str, Any]] | None = None,
+    team: Team | None = None,
 ) -> tuple[Handoff, bool]:
-    """Queue the conversation for a human with its packet; at most one open handoff each."""
+    """Queue the conversation for a human with its packet; at most one open handoff each.
+    With no team named, the handoff goes to the default team (if there is one)."""
 
     def create() -> Handoff:
         locked = (
@@ -38,15 +41,17 @@ def handoff_create(
         if current is not None:
             raise HandoffAlreadyOpen(current)
         now = timezone.now()
+        routed_to = team or Team.objects.filter(is_default=True).first()
         handoff = Handoff.objects.create(
             conversation=locked,
             external_id=external_id,
-            estimated_wait_seconds=capacity_estimate().estimated_wait_seconds,
+            estimated_wait_seconds=capacity_estimate(team=routed_to).estimated_wait_seconds,
             identity=locked.customer.identity_snapshot(),
             summary=summary.strip() or summary_write(conversation=locked),
             reason=reason,
             actions=[action.snapshot() for action in locked.actions.all()],
             triggers=triggers or [],
+            team=routed_to,
             queued_at=now,
         )
         Conversation.objects.filter(pk=locked.pk).update(
@@ -73,9 +78,36 @@ class HandoffUnavailable(Exception):
     """Someone else claimed it first, or it is no longer waiting."""
 
 
+class AgentAtCapacity(HandoffUnavailable):
+    """The agent already holds as many cases as their profile allows."""
+
+
+class NotCaseOwner(HandoffUnavailable):
+    """Only the agent who holds a case may act on it as its owner."""
+
+
+def agent_name(agent: Any) -> str:
+    return agent.get_full_name() or agent.get_username()
+
+
+def agent_lock_capacity(*, agent: Any) -> AgentProfile:
+    """Lock the agent's profile row (inside the caller's transaction) and check their load, so
+    two claims by the same agent cannot both squeeze under the limit."""
+    AgentProfile.objects.get_or_create(user=agent)
+    profile = AgentProfile.objects.select_for_update().get(user=agent)
+    load = Handoff.objects.filter(claimed_by=agent, status=Handoff.Status.CLAIMED).count()
+    if load >= profile.max_concurrent_cases:
+        raise AgentAtCapacity(
+            f"{agent_name(agent)} already holds {load} case(s), the most allowed "
+            f"({profile.max_concurrent_cases}). Resolve or return one first."
+        )
+    return profile
+
+
 def handoff_claim(*, handoff: Handoff, agent: Any) -> Handoff:
     """Give a queued handoff to one agent; the conditional UPDATE lets exactly one claim win."""
     with transaction.atomic():
+        agent_lock_capacity(agent=agent)
         now = timezone.now()
         won = Handoff.objects.filter(pk=handoff.pk, status=Handoff.Status.QUEUED).update(
             status=Handoff.Status.CLAIMED, claimed_by=agent, claimed_at=now
@@ -85,16 +117,67 @@ def handoff_claim(*, handoff: Handoff, agent: Any) -> Handoff:
         Conversation.objects.filter(pk=handoff.conversation_id).update(
             status=Conversation.Status.WITH_AGENT, updated_at=now
         )
-        name = agent.get_full_name() or agent.get_username()
         handoff.refresh_from_db()
         conversations.message_add(
             conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
-            text=f"{name} from support has joined and can see the conversation so far.",
+            text=f"{agent_name(agent)} from support has joined and can see the conversation "
+            "so far.",
             sent_at=now,
         )
+        audit_record(handoff=handoff, actor=agent, kind="claimed")
         events.handoff_claimed(handoff)
     return handoff
+
+
+def handoff_assign(*, handoff: Handoff, agent: Any, by: Any) -> Handoff:
+    """A supervisor gives an open case to an agent (or moves it to another one); the agent's
+    capacity still holds."""
+    with transaction.atomic():
+        agent_lock_capacity(agent=agent)
+        now = timezone.now()
+        moved = (
+            Handoff.objects.filter(pk=handoff.pk, status__in=Handoff.OPEN_STATUSES)
+            .exclude(claimed_by=agent)
+            .update(status=Handoff.Status.CLAIMED, claimed_by=agent, claimed_at=now)
+        )
+        if not moved:
+            raise HandoffUnavailable("This case is closed, or that agent already holds it.")
+        Conversation.objects.filter(pk=handoff.conversation_id).update(
+            status=Conversation.Status.WITH_AGENT, updated_at=now
+        )
+        handoff.refresh_from_db()
+        conversations.message_add(
+            conversation=handoff.conversation,
+            sender=Message.Sender.SYSTEM,
+            text=f"{agent_name(agent)} from support has joined and can see the conversation "
+            "so far.",
+            sent_at=now,
+        )
+        audit_record(handoff=handoff, actor=by, kind="assigned", detail=f"to {agent_name(agent)}")
+        events.handoff_claimed(handoff)
+    return handoff
+
+
+def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
+    """The agent holding the case answers the customer, in the same conversation."""
+    with transaction.atomic():
+        locked = (
+            Handoff.objects.select_for_update().select_related("conversation").get(pk=handoff.pk)
+        )
+        if locked.status != Handoff.Status.CLAIMED or locked.claimed_by_id != agent.pk:
+            raise NotCaseOwner(
+                "Only the agent who claimed this case can reply to the customer. "
+                "Claim it first, or ask a supervisor to reassign it."
+            )
+        message = conversations.message_add(
+            conversation=locked.conversation,
+            sender=Message.Sender.AGENT,
+            text=text,
+            agent=agent,
+        )
+        audit_record(handoff=locked, actor=agent, kind="replied")
+    return message
 
 
 def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str = "") -> Handoff:
@@ -121,5 +204,70 @@ def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str 
             text="The conversation was marked resolved.",
             sent_at=now,
         )
+        audit_record(
+            handoff=handoff,
+            actor=agent,
+            kind="resolved",
+            detail=handoff.get_resolution_display() + (f": {note}" if note else ""),
+        )
         events.handoff_resolved(handoff)
+    return handoff
+
+
+def handoff_release(
+    *, handoff: Handoff, reason: str, actor: Any = None, owner_only: bool = False
+) -> Handoff:
+    """Put a claimed case back in the queue (its agent gave it back, went away, or did not
+    answer in time); both sides are told."""
+    with transaction.atomic():
+        now = timezone.now()
+        filters: dict[str, Any] = {"pk": handoff.pk, "status": Handoff.Status.CLAIMED}
+        if owner_only:
+            filters["claimed_by"] = actor
+        released = Handoff.objects.filter(**filters).update(
+            status=Handoff.Status.QUEUED, claimed_by=None, claimed_at=None
+        )
+        if not released:
+            raise HandoffUnavailable("Only a case its agent still holds can go back to the queue.")
+        Conversation.objects.filter(pk=handoff.conversation_id).update(
+            status=Conversation.Status.QUEUED, updated_at=now
+        )
+        handoff.refresh_from_db()
+        conversations.message_add(
+            conversation=handoff.conversation,
+            sender=Message.Sender.SYSTEM,
+            text=f"The case is back in the queue ({reason}); the next available agent will "
+            "pick it up with the conversation so far.",
+            sent_at=now,
+        )
+        audit_record(handoff=handoff, actor=actor, kind="released", detail=reason)
+        events.handoff_returned(handoff)
+    return handoff
+
+
+def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
+    """Return the conversation to the AI with the agent's note. The trigger kinds that fired
+    for this handoff are suppressed on the conversation, so the same trigger does not hand it
+    straight back to a human in a loop (the triggers read Conversation.suppressed_triggers)."""
+    with transaction.atomic():
+        now = timezone.now()
+        done = Handoff.objects.filter(
+            pk=handoff.pk, status=Handoff.Status.CLAIMED, claimed_by=agent
+        ).update(status=Handoff.Status.RETURNED, resolved_at=now, resolution_note=note)
+        if not done:
+            raise HandoffUnavailable("Only the agent working an open case can hand it back.")
+        handoff.refresh_from_db()
+        conversation = Conversation.objects.select_for_update().get(pk=handoff.conversation_id)
+        covered = {t.get("kind") for t in handoff.triggers if t.get("fired") and t.get("kind")}
+        conversation.suppressed_triggers = sorted(set(conversation.suppressed_triggers) | covered)
+        conversation.status = Conversation.Status.AI
+        conversation.save(update_fields=["suppressed_triggers", "status", "updated_at"])
+        conversations.message_add(
+            conversation=conversation,
+            sender=Message.Sender.SYSTEM,
+            text=f"Handed back to the assistant by {agent_name(agent)}. Note: {note}",
+            sent_at=now,
+        )
+        audit_record(handoff=handoff, actor=agent, kind="handed_back", detail=note[:300])
+        events.handoff_returned(handoff)
     return handoff

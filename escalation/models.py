@@ -120,6 +120,11 @@ class Conversation(models.Model):
         default=0, help_text="Soft signals held back since the AI last had the conversation."
     )
     first_soft_signal_at = models.DateTimeField(null=True, blank=True)
+    suppressed_triggers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Trigger kinds an agent's hand-back covers: they must not hand off again.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -396,6 +401,12 @@ class TriggerPolicy(models.Model):
         default=600,
         validators=[MinValueValidator(1)],
         help_text="Handle time assumed for the wait estimate until there is recent history.",
+    )
+    agent_reply_timeout_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="A claimed case whose agent has not answered the customer within this time "
+        "goes back to the queue.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -180,3 +180,12 @@ LOGGING = {
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=10.0)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Agent console: a dropped console socket marks its agent away after this grace period; the
+# sweep (Celery beat) checks presence and cases left without an answer this often.
+CONSOLE_PRESENCE_GRACE_SECONDS = env.int("CONSOLE_PRESENCE_GRACE_SECONDS", default=90)
+CONSOLE_SWEEP_SECONDS = env.int("CONSOLE_SWEEP_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["console-sweep"] = {
+    "task": "agents_console.tasks.console_sweep",
+    "schedule": float(CONSOLE_SWEEP_SECONDS),
+}

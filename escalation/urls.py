@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("chat/", include("escalation.webchat")),
+    path("console/", include("agents_console.urls")),
 ]

@@ -3,7 +3,16 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from escalation.bots import api_key_issue
-from escalation.models import AIAction, Bot, Conversation, Customer, Handoff, Message
+from escalation.models import (
+    AgentProfile,
+    AIAction,
+    Bot,
+    Conversation,
+    Customer,
+    Handoff,
+    Message,
+    Team,
+)
 
 
 class BotFactory(factory.django.DjangoModelFactory):
@@ -84,4 +93,38 @@ class UserFactory(factory.django.DjangoModelFactory):
 def agent_user(**kwargs: object) -> User:
     user = UserFactory(**kwargs)
     user.groups.add(Group.objects.get_or_create(name="agents")[0])
+    return user
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+
+
+def console_agent(
+    *,
+    presence: str = "available",
+    max_cases: int = 3,
+    teams: tuple[Team, ...] = (),
+    **kwargs: object,
+) -> User:
+    """An agent with a profile, as the console sees them."""
+    user = agent_user(**kwargs)
+    profile = AgentProfile.objects.create(
+        user=user,
+        presence=presence,
+        max_concurrent_cases=max_cases,
+        last_seen_at=timezone.now(),
+    )
+    profile.teams.set(teams)
+    return user
+
+
+def supervisor_user(**kwargs: object) -> User:
+    user = console_agent(**kwargs)
+    user.groups.add(Group.objects.get_or_create(name="supervisors")[0])
     return user

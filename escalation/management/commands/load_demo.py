@@ -2,16 +2,19 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from escalation import conversations
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import (
     ActionLimit,
+    AgentProfile,
     ApiKey,
     AuthorisedAction,
     Bot,
     Conversation,
     Handoff,
+    Team,
     TriggerPolicy,
 )
 from escalation.webchat import chat_customer
@@ -29,6 +32,12 @@ SCOPE_ACTIONS = [
 AGENTS = [("ana", "Ana", "Silva"), ("ben", "Ben", "Okafor")]
 SUPERVISORS = [("sam", "Sam", "Lindqvist")]
 CHAT_CUSTOMER = ("maria", "Maria", "Gomez", "maria@example.com")
+TEAMS = [("billing", "Billing", False), ("shipping", "Shipping", True)]
+PROFILES = [
+    ("ana", ["billing", "shipping"], "available"),
+    ("ben", ["shipping"], "away"),
+    ("sam", ["billing", "shipping"], "away"),
+]
 
 CONVERSATIONS: list[dict[str, Any]] = [
     {
@@ -103,6 +112,7 @@ class Command(BaseCommand):
             AuthorisedAction.objects.get_or_create(name=name, defaults={"description": description})
         credit = AuthorisedAction.objects.get(name="issue_credit")
         ActionLimit.objects.get_or_create(action=credit, param="amount", defaults={"maximum": 50})
+        self.load_teams_and_profiles()
 
         bot, _ = Bot.objects.get_or_create(name="demo-bot")
         ApiKey.objects.get_or_create(
@@ -127,6 +137,23 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
         chat_customer(user=user)
+
+    def load_teams_and_profiles(self) -> None:
+        """Teams (shipping is the default) and the agents' profiles; ana starts available."""
+        teams = {}
+        for slug, name, is_default in TEAMS:
+            teams[slug], _ = Team.objects.get_or_create(
+                slug=slug, defaults={"name": name, "is_default": is_default}
+            )
+        for username, team_slugs, presence in PROFILES:
+            profile, created = AgentProfile.objects.get_or_create(
+                user=User.objects.get(username=username)
+            )
+            if created:
+                profile.presence = presence
+                profile.last_seen_at = timezone.now()
+                profile.save()
+                profile.teams.set([teams[slug] for slug in team_slugs])
 
     def load_conversation(self, bot: Bot, spec: dict[str, Any]) -> None:
         if Conversation.objects.filter(bot=bot, external_id=spec["external_id"]).exists():

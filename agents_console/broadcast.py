@@ -1,0 +1,73 @@
+"""The one module that sends console events. Each event is a server-rendered partial of the
+console's templates, swapped out-of-band by id in every browser that should see it. Only the
+event fan-out (escalation/events.py) calls these, after commit."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
+
+from agents_console import queue
+from agents_console.models import CaseViewer
+from escalation.models import Handoff, Message
+
+EVENT_TYPE = "console.event"
+
+
+def group_send(groups: list[str], html: str) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "html": html})
+
+
+def queue_row_html(handoff: Handoff, *, is_new: bool = False) -> str:
+    return render_to_string(
+        "agents_console/queue.html#row-oob",
+        {"handoff": queue.row_decorate(handoff), "is_new": is_new},
+    )
+
+
+def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
+    """A handoff was created, claimed, resolved or returned: queues gain or lose its row, and
+    everyone on its case screen sees its new status."""
+    handoff = (
+        Handoff.objects.select_related("conversation__customer", "team", "claimed_by")
+        .filter(pk=handoff_id)
+        .first()
+    )
+    if handoff is None:
+        return
+    if handoff.status == Handoff.Status.QUEUED:
+        html = queue_row_html(handoff, is_new=is_new)
+    else:
+        html = f'<li id="handoff-{handoff.pk}" hx-swap-oob="delete"></li>'
+    group_send(queue.handoff_groups(handoff), html)
+    group_send(
+        [queue.case_group(handoff.conversation_id)],
+        render_to_string("agents_console/case.html#status-oob", {"handoff": handoff}),
+    )
+
+
+def message_stored(message_id: int) -> None:
+    """A new line in a transcript: appended live on every screen showing that conversation."""
+    message = Message.objects.select_related("agent").filter(pk=message_id).first()
+    if message is None:
+        return
+    html = render_to_string("agents_console/case.html#message-oob", {"message": message})
+    group_send([queue.case_group(message.conversation_id)], html)
+
+
+def viewers_changed(handoff_id: int, conversation_id: int) -> None:
+    viewers = CaseViewer.objects.filter(handoff_id=handoff_id).select_related("user")
+    html = render_to_string(
+        "agents_console/case.html#viewers-oob", {"viewers": viewers_names(viewers)}
+    )
+    group_send([queue.case_group(conversation_id)], html)
+
+
+def viewers_names(viewers: "object") -> list[str]:
+    names: dict[int, str] = {}
+    for viewer in viewers:  # type: ignore[attr-defined]
+        names[viewer.user_id] = viewer.user.get_full_name() or viewer.user.get_username()
+    return sorted(names.values())

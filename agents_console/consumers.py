@@ -1,0 +1,115 @@
+"""Console sockets: authenticate from the scope, join groups, send the current state, then
+forward the server-rendered partials that broadcast.py sends. Agents act through POSTs."""
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from agents_console import broadcast, presence, queue
+from agents_console.models import CaseViewer
+from agents_console.roles import is_agent
+from escalation.models import Handoff
+
+REFUSED = 4403
+
+
+class ConsoleConsumer(AsyncWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def console_event(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["html"])
+
+    async def join(self, groups: list[str]) -> None:
+        self.groups_joined = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave(self) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+
+@database_sync_to_async
+def user_is_agent(user: Any) -> bool:
+    return bool(user and user.is_authenticated and is_agent(user))
+
+
+class AgentQueueConsumer(ConsoleConsumer):
+    """The live queue; its heartbeats are the agent's presence."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not await user_is_agent(user):
+            await self.close(code=REFUSED)
+            return
+        self.user = user
+        await self.join(await database_sync_to_async(queue.queue_groups)(user=user))
+        await self.accept()
+        await database_sync_to_async(presence.presence_seen)(user=user)
+        await self.send(text_data=await self.current_queue())
+
+    @database_sync_to_async
+    def current_queue(self) -> str:
+        """Re-sync from the database on every (re)connect: events missed while the socket
+        was down do not matter."""
+        rows = [queue.row_decorate(h) for h in queue.queue_for(user=self.user)]
+        return render_to_string(
+            "agents_console/queue.html#queue-oob", {"queue": rows, "live": True}
+        )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        await database_sync_to_async(presence.presence_seen)(user=self.user)
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave()
+        if hasattr(self, "user"):
+            await database_sync_to_async(presence.presence_seen)(user=self.user)
+
+
+class CaseConsumer(ConsoleConsumer):
+    """One case screen: new transcript lines, status changes and who else is viewing."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        handoff_id = self.scope["url_route"]["kwargs"]["handoff_id"]
+        handoff = await database_sync_to_async(
+            lambda: Handoff.objects.filter(pk=handoff_id).first()
+        )()
+        if handoff is None or not await user_is_agent(user):
+            await self.close(code=REFUSED)
+            return
+        self.user = user
+        self.handoff = handoff
+        await self.join([queue.case_group(handoff.conversation_id)])
+        await self.accept()
+        await database_sync_to_async(self.viewer_add)()
+
+    def viewer_add(self) -> None:
+        CaseViewer.objects.update_or_create(
+            channel_name=self.channel_name,
+            defaults={"handoff": self.handoff, "user": self.user, "seen_at": timezone.now()},
+        )
+        broadcast.viewers_changed(self.handoff.pk, self.handoff.conversation_id)
+
+    def viewer_remove(self) -> None:
+        CaseViewer.objects.filter(channel_name=self.channel_name).delete()
+        broadcast.viewers_changed(self.handoff.pk, self.handoff.conversation_id)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            kind = json.loads(text_data or "{}").get("type")
+        except (json.JSONDecodeError, AttributeError):
+            return
+        if kind == "heartbeat":
+            await database_sync_to_async(
+                CaseViewer.objects.filter(channel_name=self.channel_name).update
+            )(seen_at=timezone.now())
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave()
+        if hasattr(self, "handoff"):
+            await database_sync_to_async(self.viewer_remove)()

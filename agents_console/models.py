@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+
+from escalation.models import Handoff
+
+
+class Note(models.Model):
+    """An agent's internal note on a case: colleagues read it, the customer never does."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.handoff_id}: {self.text[:40]}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to a case, and when."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened"
+        CLAIMED = "claimed"
+        ASSIGNED = "assigned"
+        REPLIED = "replied"
+        NOTED = "noted", "Added a note"
+        RESOLVED = "resolved"
+        RELEASED = "released", "Returned to the queue"
+        HANDED_BACK = "handed_back", "Handed back to the AI"
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the system acted (e.g. a case returned for lack of an answer).",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["handoff", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor or 'system'} {self.kind} handoff {self.handoff_id}"
+
+
+class CaseViewer(models.Model):
+    """An open case screen (one per socket), for "who else is viewing"."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="viewers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} viewing {self.handoff_id}"

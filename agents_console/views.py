@@ -1,0 +1,348 @@
+"""Console pages and actions: parse, call one domain function, render (a partial for htmx,
+a redirect with a message for a plain form)."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from agents_console import presence, queue
+from agents_console.audit import audit_record
+from agents_console.broadcast import viewers_names
+from agents_console.models import AuditEvent, CaseViewer, Note
+from agents_console.opening import opening_line
+from agents_console.roles import AGENTS, SUPERVISORS, is_agent, is_supervisor
+from escalation.handoff import (
+    HandoffUnavailable,
+    handoff_assign,
+    handoff_claim,
+    handoff_hand_back,
+    handoff_release,
+    handoff_reply,
+    handoff_resolve,
+)
+from escalation.models import AgentProfile, Handoff, Message
+
+View = Callable[..., HttpResponse]
+MAX_TEXT = 5000
+
+
+def agent_required(view: View) -> View:
+    """Every console page: logged in, and an agent (or supervisor); anyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_agent(request.user):
+            raise PermissionDenied("The console is for agents and supervisors.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def handoff_or_404(pk: int) -> Handoff:
+    return get_object_or_404(
+        Handoff.objects.select_related("conversation__customer", "team", "claimed_by"), pk=pk
+    )
+
+
+def case_url(handoff: Handoff) -> str:
+    return reverse("console:case", args=[handoff.pk])
+
+
+def done(request: HttpRequest, url: str, text: str = "") -> HttpResponse:
+    if text:
+        messages.success(request, text)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)  # type: ignore[attr-defined]
+
+
+def refused(request: HttpRequest, url: str, text: str) -> HttpResponse:
+    """A refusal the agent must see: inline for htmx, a flash message otherwise."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "agents_console/queue.html#notice", {"notice": text})
+    messages.error(request, text)
+    return redirect(url)
+
+
+def console_user(request: HttpRequest) -> User:
+    """The logged-in agent (agent_required guarantees one)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def profile_context(request: HttpRequest) -> dict[str, Any]:
+    profile = presence.profile_for(user=request.user)
+    return {"profile": profile, "is_supervisor": is_supervisor(request.user)}
+
+
+# The queue -----------------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def queue_page(request: HttpRequest) -> HttpResponse:
+    rows = [queue.row_decorate(h) for h in queue.queue_for(user=request.user)]
+    context = {"queue": rows, "polling": request.GET.get("poll") == "1"}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "agents_console/queue.html#queue", context)
+    held = (
+        Handoff.objects.filter(claimed_by=console_user(request), status=Handoff.Status.CLAIMED)
+        .select_related("conversation__customer")
+        .order_by("claimed_at")
+    )
+    return render(
+        request,
+        "agents_console/queue.html",
+        context | profile_context(request) | {"my_cases": list(held)},
+    )
+
+
+@require_POST
+@agent_required
+def presence_update(request: HttpRequest) -> HttpResponse:
+    try:
+        profile = presence.presence_set(
+            user=request.user, presence=request.POST.get("presence", "")
+        )
+    except ValueError:
+        return refused(request, reverse("console:queue"), "Choose available or away.")
+    if profile.presence == AgentProfile.Presence.AVAILABLE:
+        waiting = queue.queue_for(user=request.user)
+        if waiting:
+            messages.info(
+                request,
+                f"You are available. {len(waiting)} case(s) waiting — the oldest and most "
+                "urgent is offered first: use “Take the next case”.",
+            )
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(reverse("console:queue"))
+    return redirect("console:queue")
+
+
+@require_POST
+@agent_required
+def claim_next(request: HttpRequest) -> HttpResponse:
+    """Offer the oldest, most urgent waiting case first; if someone wins it, try the next."""
+    for handoff in queue.queue_for(user=request.user)[:10]:
+        try:
+            handoff_claim(handoff=handoff, agent=request.user)
+        except HandoffUnavailable as exc:
+            if type(exc) is not HandoffUnavailable:  # at capacity: trying others won't help
+                return refused(request, reverse("console:queue"), str(exc))
+            continue
+        return done(request, case_url(handoff))
+    return refused(request, reverse("console:queue"), "No case is waiting in your queues.")
+
+
+@require_POST
+@agent_required
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = handoff_or_404(pk)
+    if not queue.handoff_visible_to(handoff=handoff, user=request.user):
+        return refused(request, reverse("console:queue"), "This case belongs to another team.")
+    try:
+        handoff_claim(handoff=handoff, agent=request.user)
+    except HandoffUnavailable as exc:
+        return refused(request, reverse("console:queue"), str(exc))
+    return done(request, case_url(handoff))
+
+
+# The case ------------------------------------------------------------------------------------
+
+
+def transcript_context(handoff: Handoff) -> dict[str, Any]:
+    """The whole transcript in one query, and where the handoff happened in it."""
+    messages = list(
+        Message.objects.filter(conversation_id=handoff.conversation_id)
+        .select_related("agent")
+        .order_by("id")
+    )
+    marker = next(
+        (
+            m.pk
+            for m in messages
+            if m.sender == Message.Sender.SYSTEM and m.sent_at >= handoff.queued_at
+        ),
+        None,
+    )
+    return {"transcript": messages, "handoff_marker": marker}
+
+
+@require_GET
+@agent_required
+def case_page(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = handoff_or_404(pk)
+    transcript = transcript_context(handoff)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "agents_console/case.html#transcript",
+            transcript | {"handoff": handoff, "polling": request.GET.get("poll")},
+        )
+    audit_record(handoff=handoff, actor=request.user, kind=AuditEvent.Kind.OPENED)
+    supervisor = is_supervisor(request.user)
+    agents = (
+        list(
+            User.objects.filter(groups__name__in=[AGENTS, SUPERVISORS], is_active=True)
+            .distinct()
+            .order_by("first_name", "username")
+        )
+        if supervisor and handoff.is_open
+        else []
+    )
+    viewers = CaseViewer.objects.filter(handoff=handoff).select_related("user")
+    is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
+    context = (
+        profile_context(request)
+        | transcript
+        | {
+            "handoff": handoff,
+            "customer": handoff.conversation.customer,
+            "trigger_list": [t for t in handoff.triggers if t.get("fired")],
+            "notes": Note.objects.filter(handoff=handoff).select_related("author"),
+            "audit": AuditEvent.objects.filter(handoff=handoff).select_related("actor"),
+            "viewers": viewers_names(viewers),
+            "is_owner": is_owner,
+            "agents": agents,
+            "opening": opening_line(handoff=handoff) if is_owner else "",
+            "has_agent_reply": any(
+                m.sender == Message.Sender.AGENT for m in transcript["transcript"]
+            ),
+            "resolutions": Handoff.Resolution.choices,
+        }
+    )
+    return render(request, "agents_console/case.html", context)
+
+
+def posted_text(request: HttpRequest, field: str) -> str:
+    return request.POST.get(field, "").replace("\x00", "").strip()[:MAX_TEXT]
+
+
+@require_POST
+@agent_required
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = handoff_or_404(pk)
+    text = posted_text(request, "text")
+    error = ""
+    if not text:
+        error = "Write a message first."
+    else:
+        try:
+            handoff_reply(handoff=handoff, agent=request.user, text=text)
+        except HandoffUnavailable as exc:
+            error = str(exc)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "agents_console/case.html#reply",
+            {
+                "handoff": handoff,
+                "is_owner": True,
+                "reply_error": error,
+                "draft": text if error else "",
+            },
+        )
+    if error:
+        messages.error(request, error)
+    return redirect(case_url(handoff))
+
+
+@require_POST
+@agent_required
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = handoff_or_404(pk)
+    text = posted_text(request, "text")
+    if text:
+        Note.objects.create(handoff=handoff, author=console_user(request), text=text)
+        audit_record(handoff=handoff, actor=request.user, kind=AuditEvent.Kind.NOTED)
+    if request.htmx:  # type: ignore[attr-defined]
+        notes = Note.objects.filter(handoff=handoff).select_related("author")
+        return render(
+            request, "agents_console/case.html#notes", {"handoff": handoff, "notes": notes}
+        )
+    return redirect(case_url(handoff))
+
+
+@require_POST
+@agent_required
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = handoff_or_404(pk)
+    resolution = request.POST.get("resolution", "")
+    if resolution not in Handoff.Resolution.values:
+        return refused(request, case_url(handoff), "Choose an outcome.")
+    try:
+        handoff_resolve(
+            handoff=handoff,
+            agent=request.user,
+            resolution=resolution,
+            note=posted_text(request, "note"),
+        )
+    except HandoffUnavailable as exc:
+        return refused(request, case_url(handoff), str(exc))
+    return done(request, reverse("console:queue"), f"Case {handoff.pk} closed.")
+
+
+@require_POST
+@agent_required
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = handoff_or_404(pk)
+    supervisor = is_supervisor(request.user)
+    user = console_user(request)
+    who = user.get_full_name() or user.get_username()
+    try:
+        handoff_release(
+            handoff=handoff,
+            reason=f"returned by {who}",
+            actor=request.user,
+            owner_only=not supervisor,
+        )
+    except HandoffUnavailable as exc:
+        return refused(request, case_url(handoff), str(exc))
+    return done(request, reverse("console:queue"), f"Case {handoff.pk} is back in the queue.")
+
+
+@require_POST
+@agent_required
+def hand_back(request: HttpRequest, pk: int) -> HttpResponse:
+    handoff = handoff_or_404(pk)
+    note = posted_text(request, "note")
+    if not note:
+        return refused(request, case_url(handoff), "Leave the assistant a note to resume with.")
+    try:
+        handoff_hand_back(handoff=handoff, agent=request.user, note=note)
+    except HandoffUnavailable as exc:
+        return refused(request, case_url(handoff), str(exc))
+    return done(request, reverse("console:queue"), f"Case {handoff.pk} handed back to the AI.")
+
+
+@require_POST
+@agent_required
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    if not is_supervisor(request.user):
+        raise PermissionDenied("Only supervisors assign cases.")
+    handoff = handoff_or_404(pk)
+    agent = (
+        User.objects.filter(Q(groups__name__in=[AGENTS, SUPERVISORS]), is_active=True)
+        .filter(pk=request.POST.get("agent") or 0)
+        .first()
+        if (request.POST.get("agent") or "").isdigit()
+        else None
+    )
+    if agent is None:
+        return refused(request, case_url(handoff), "Choose an agent.")
+    try:
+        handoff_assign(handoff=handoff, agent=agent, by=request.user)
+    except HandoffUnavailable as exc:
+        return refused(request, case_url(handoff), str(exc))
+    name = agent.get_full_name() or agent.get_username()
+    return done(request, case_url(handoff), f"Case {handoff.pk} assigned to {name}.")

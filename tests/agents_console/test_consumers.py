@@ -1,0 +1,176 @@
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from agents_console.models import CaseViewer
+from escalation.asgi import application
+from escalation.handoff import handoff_claim, handoff_create, handoff_reply
+from escalation.models import AgentProfile, Handoff
+from tests.factories import ConversationFactory, HandoffFactory, UserFactory, console_agent
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = b"http://testserver"
+
+
+def session_cookie(user: Any) -> bytes:
+    user.save()
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+async def connect(path: str, user: Any = None, origin: bytes = ORIGIN) -> WebsocketCommunicator:
+    headers = [(b"origin", origin)]
+    if user is not None:
+        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def connected_queue(user: Any) -> WebsocketCommunicator:
+    communicator = await connect("/ws/console/queue/", user)
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.receive_from(timeout=5)  # the current queue, sent on connect
+    return communicator
+
+
+async def test_agent_gets_the_current_queue_on_connect() -> None:
+    agent = await sync_to_async(console_agent)()
+    handoff = await sync_to_async(HandoffFactory)()
+    communicator = await connect("/ws/console/queue/", agent)
+    await communicator.connect()
+
+    message = await communicator.receive_from(timeout=5)
+
+    assert 'id="queue"' in message and 'hx-swap-oob="true"' in message
+    assert f'id="handoff-{handoff.pk}"' in message
+    await communicator.disconnect()
+
+
+async def test_agent_on_the_queue_receives_a_new_handoff() -> None:
+    agent = await sync_to_async(console_agent)()
+    communicator = await connected_queue(agent)
+    conversation = await sync_to_async(ConversationFactory)(customer__name="Lena Fischer")
+
+    handoff, _ = await sync_to_async(handoff_create)(conversation=conversation, reason="help")
+
+    message = await communicator.receive_from(timeout=5)
+    assert 'hx-swap-oob="beforeend:#queue-rows"' in message
+    assert f'id="handoff-{handoff.pk}"' in message
+    assert 'data-new-handoff="Lena Fischer"' in message
+    await communicator.disconnect()
+
+
+async def test_claimed_handoff_leaves_every_queue() -> None:
+    agent = await sync_to_async(console_agent)()
+    handoff = await sync_to_async(HandoffFactory)()
+    communicator = await connected_queue(agent)
+
+    await sync_to_async(handoff_claim)(handoff=handoff, agent=agent)
+
+    message = await communicator.receive_from(timeout=5)
+    assert message == f'<li id="handoff-{handoff.pk}" hx-swap-oob="delete"></li>'
+    await communicator.disconnect()
+
+
+async def test_queue_socket_heartbeat_marks_the_agent_seen() -> None:
+    agent = await sync_to_async(console_agent)()
+    await sync_to_async(AgentProfile.objects.filter(user=agent).update)(last_seen_at=None)
+    communicator = await connected_queue(agent)
+
+    await communicator.send_to(text_data='{"type": "heartbeat"}')
+    await communicator.disconnect()
+
+    profile = await sync_to_async(AgentProfile.objects.get)(user=agent)
+    assert profile.last_seen_at is not None
+
+
+async def test_unauthenticated_socket_is_refused() -> None:
+    communicator = await connect("/ws/console/queue/")
+
+    connected, code = await communicator.connect()
+
+    assert not connected
+    assert code == 4403
+
+
+async def test_non_agent_socket_is_refused() -> None:
+    communicator = await connect("/ws/console/queue/", await sync_to_async(UserFactory)())
+
+    connected, _ = await communicator.connect()
+
+    assert not connected
+
+
+async def test_wrong_origin_socket_is_refused() -> None:
+    agent = await sync_to_async(console_agent)()
+    communicator = await connect("/ws/console/queue/", agent, origin=b"http://evil.example")
+
+    connected, _ = await communicator.connect()
+
+    assert not connected
+
+
+async def test_case_screen_receives_new_messages_live() -> None:
+    agent = await sync_to_async(console_agent)()
+    handoff = await sync_to_async(HandoffFactory)()
+    await sync_to_async(handoff_claim)(handoff=handoff, agent=agent)
+    communicator = await connect(f"/ws/console/cases/{handoff.pk}/", agent)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert "Viewing now:" in await communicator.receive_from(timeout=5)
+
+    await sync_to_async(handoff_reply)(handoff=handoff, agent=agent, text="On it, Tom.")
+
+    message = await communicator.receive_from(timeout=5)
+    assert 'hx-swap-oob="beforeend:#transcript-list"' in message
+    assert "On it, Tom." in message and "from-agent" in message
+    await communicator.disconnect()
+
+
+async def test_case_screen_shows_who_else_is_viewing() -> None:
+    ana = await sync_to_async(console_agent)(first_name="Ana", last_name="Silva")
+    ben = await sync_to_async(console_agent)(first_name="Ben", last_name="Okafor")
+    handoff = await sync_to_async(HandoffFactory)()
+    first = await connect(f"/ws/console/cases/{handoff.pk}/", ana)
+    await first.connect()
+    await first.receive_from(timeout=5)
+
+    second = await connect(f"/ws/console/cases/{handoff.pk}/", ben)
+    await second.connect()
+
+    assert "Viewing now: Ana Silva, Ben Okafor" in await first.receive_from(timeout=5)
+    await second.disconnect()
+    assert "Viewing now: Ana Silva<" in await first.receive_from(timeout=5)
+    await first.disconnect()
+    assert not await sync_to_async(CaseViewer.objects.exists)()
+
+
+async def test_case_socket_for_unknown_case_is_refused() -> None:
+    communicator = await connect("/ws/console/cases/999999/", await sync_to_async(console_agent)())
+
+    connected, _ = await communicator.connect()
+
+    assert not connected
+
+
+async def test_case_status_change_reaches_the_case_screen() -> None:
+    agent = await sync_to_async(console_agent)(first_name="Ana", last_name="Silva")
+    handoff = await sync_to_async(HandoffFactory)()
+    communicator = await connect(f"/ws/console/cases/{handoff.pk}/", agent)
+    await communicator.connect()
+    await communicator.receive_from(timeout=5)
+
+    await sync_to_async(handoff_claim)(handoff=handoff, agent=agent)
+
+    received = [await communicator.receive_from(timeout=5) for _ in range(2)]
+    status = next(m for m in received if 'id="case-status"' in m)
+    assert "with Ana Silva" in status
+    assert await sync_to_async(Handoff.objects.filter(status="claimed").count)() == 1
+    await communicator.disconnect()
