@@ -164,3 +164,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Measuring the handover (surveys app): the survey link, first-contact resolution, the dashboard.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+SURVEY_DELAY_SECONDS = env.int("SURVEY_DELAY_SECONDS", default=60)
+SURVEY_MAX_AGE_DAYS = env.int("SURVEY_MAX_AGE_DAYS", default=14)
+FCR_WINDOW_DAYS = env.int("FCR_WINDOW_DAYS", default=7)
+ABANDONED_AFTER_HOURS = env.int("ABANDONED_AFTER_HOURS", default=4)
+CELERY_BEAT_SCHEDULE = {
+    "indicators-close-fcr-windows": {
+        "task": "surveys.tasks.outcomes_recompute_open",
+        "schedule": 3600.0,
+    },
+}

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from escalation import views
 from escalation.api import api
+from surveys import urls as surveys_urls
 
 admin.site.site_header = "Handover administration"
 admin.site.site_title = "Handover"
@@ -14,4 +15,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("survey/", include(surveys_urls.survey_urlpatterns)),
+    path("console/metrics/", include(surveys_urls.metrics_urlpatterns)),
 ]

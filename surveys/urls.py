@@ -1,0 +1,6 @@
+from django.urls import path
+
+from surveys import views
+
+survey_urlpatterns = [path("<str:token>/", views.survey, name="survey")]
+metrics_urlpatterns: list = []
