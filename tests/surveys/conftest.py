@@ -1,5 +1,6 @@
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import cast
 
 import pytest
 
@@ -29,7 +30,7 @@ def resolved_case(
 ) -> Handoff:
     """A conversation with the AI, handed off, worked and resolved by one agent."""
     if conversation is None:
-        conversation = ConversationFactory()
+        conversation = cast(Conversation, ConversationFactory())
     when = start
     for text in before:
         MessageFactory(conversation=conversation, text=text, sent_at=when)
