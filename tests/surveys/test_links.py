@@ -33,7 +33,7 @@ def test_sending_creates_a_survey_and_emails_the_link_in_text_and_html(handoff: 
     message = mail.outbox[0]
     assert message.to == [handoff.conversation.customer.email]
     assert _link(survey) in message.body
-    html, mimetype = message.alternatives[0]  # type: ignore[attr-defined]
+    html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert _link(survey) in str(html)
 
