@@ -1,7 +1,7 @@
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -45,14 +45,17 @@ def _case(
     survey: dict[str, Any] | None = None,
 ) -> Handoff:
     resolved = wait_minutes is not None
-    handoff: Handoff = HandoffFactory(
-        conversation=_conversation(queued - timedelta(minutes=30)),
-        queued_at=queued,
-        status=Handoff.Status.RESOLVED if resolved else Handoff.Status.QUEUED,
-        claimed_by=agent,
-        claimed_at=queued + timedelta(minutes=wait_minutes) if resolved else None,
-        resolved_at=queued + timedelta(hours=1) if resolved else None,
-        resolution=Handoff.Resolution.RESOLVED if resolved else "",
+    handoff = cast(
+        Handoff,
+        HandoffFactory(
+            conversation=_conversation(queued - timedelta(minutes=30)),
+            queued_at=queued,
+            status=Handoff.Status.RESOLVED if resolved else Handoff.Status.QUEUED,
+            claimed_by=agent,
+            claimed_at=queued + timedelta(minutes=wait_minutes) if resolved else None,
+            resolved_at=queued + timedelta(hours=1) if resolved else None,
+            resolution=Handoff.Resolution.RESOLVED if resolved else "",
+        ),
     )
     HandoffOutcome.objects.create(handoff=handoff, trigger_kind=kind, **outcome)
     if survey is not None:

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from escalation import conversations
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import ApiKey, Bot, Conversation, Handoff, TriggerPolicy
+from surveys.indicators import outcomes_recompute
 
 DEMO_PASSWORD = "handover-demo"  # noqa: S105 - printed for local demos, never used in production
 DEMO_BOT_KEY = "hov_demo-bot-key-for-local-use-only"
@@ -90,9 +91,13 @@ class Command(BaseCommand):
         )
         for spec in CONVERSATIONS:
             self.load_conversation(bot, spec)
+        finished = outcomes_recompute()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"  agents: ana, ben; supervisor: sam — password {DEMO_PASSWORD}")
         self.stdout.write(f"  demo bot API key: {DEMO_BOT_KEY}")
+        self.stdout.write(
+            f"  indicators for {finished} finished case(s) at /console/metrics/ (sam)"
+        )
 
     def load_conversation(self, bot: Bot, spec: dict[str, Any]) -> None:
         if Conversation.objects.filter(bot=bot, external_id=spec["external_id"]).exists():
