@@ -21,6 +21,9 @@ def handoff_created(handoff: Handoff) -> None:
     webhooks.webhook_on_handoff_created(handoff)
     consumers.chat_on_handoff_changed(handoff)
     transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk, is_new=True))
+    from surveys import tasks as surveys_tasks
+
+    transaction.on_commit(lambda: surveys_tasks.after_handoff_created(handoff.pk))
 
 
 def handoff_claimed(handoff: Handoff) -> None:
@@ -35,9 +38,15 @@ def handoff_resolved(handoff: Handoff) -> None:
     webhooks.webhook_on_handoff_resolved(handoff)
     consumers.chat_on_handoff_changed(handoff)
     transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
+    from surveys import tasks as surveys_tasks
+
+    transaction.on_commit(lambda: surveys_tasks.after_handoff_resolved(handoff.pk))
 
 
 def handoff_returned(handoff: Handoff) -> None:
     """The case left its agent: back to the queue or back to the AI."""
     consumers.chat_on_handoff_changed(handoff)
     transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
+    from surveys import tasks as surveys_tasks
+
+    transaction.on_commit(lambda: surveys_tasks.outcome_compute.delay(handoff.pk))

@@ -1906,7 +1906,16 @@ def _lexical_similarity(a: str, b: str) -> tuple[float, str]:
     score = 1.0 / (1.0 + math.exp(-logit))
     shared = sorted(left.concepts & right.concepts)
     evidence = f"shared concepts: {', '.join(shared)}" if shared else "no shared concepts"
+    # The same order, ticket or account number with no conflicting problem names the same case.
+    same_reference = set(_REFERENCE.findall(a)) & set(_REFERENCE.findall(b))
+    other_problem = features[4]
+    if same_reference and not other_problem:
+        score = max(score, 0.75)
+        evidence += f"; same reference {', '.join(sorted(same_reference))}"
     return max(0.0, min(1.0, score)), evidence
+
+
+_REFERENCE = re.compile(r"\b\d{3,}\b")
 
 
 def similarity(a: str, b: str) -> float:

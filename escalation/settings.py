@@ -184,8 +184,17 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 # sweep (Celery beat) checks presence and cases left without an answer this often.
 CONSOLE_PRESENCE_GRACE_SECONDS = env.int("CONSOLE_PRESENCE_GRACE_SECONDS", default=90)
 CONSOLE_SWEEP_SECONDS = env.int("CONSOLE_SWEEP_SECONDS", default=30)
-CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
 CELERY_BEAT_SCHEDULE["console-sweep"] = {
     "task": "agents_console.tasks.console_sweep",
     "schedule": float(CONSOLE_SWEEP_SECONDS),
+}
+# Measuring the handover (surveys app): the survey link, first-contact resolution, the dashboard.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+SURVEY_DELAY_SECONDS = env.int("SURVEY_DELAY_SECONDS", default=60)
+SURVEY_MAX_AGE_DAYS = env.int("SURVEY_MAX_AGE_DAYS", default=14)
+FCR_WINDOW_DAYS = env.int("FCR_WINDOW_DAYS", default=7)
+ABANDONED_AFTER_HOURS = env.int("ABANDONED_AFTER_HOURS", default=4)
+CELERY_BEAT_SCHEDULE["indicators-close-fcr-windows"] = {
+    "task": "surveys.tasks.outcomes_recompute_open",
+    "schedule": 3600.0,
 }

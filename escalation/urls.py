@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from escalation import views
 from escalation.api import api
+from surveys import urls as surveys_urls
 
 admin.site.site_header = "Handover administration"
 admin.site.site_title = "Handover"
@@ -16,4 +17,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("chat/", include("escalation.webchat")),
     path("console/", include("agents_console.urls")),
+    path("survey/", include(surveys_urls.survey_urlpatterns)),
+    path("console/metrics/", include(surveys_urls.metrics_urlpatterns)),
 ]

@@ -18,6 +18,7 @@ from escalation.models import (
     TriggerPolicy,
 )
 from escalation.webchat import chat_customer
+from surveys.indicators import outcomes_recompute
 
 DEMO_PASSWORD = "handover-demo"  # noqa: S105 - printed for local demos, never used in production
 DEMO_BOT_KEY = "hov_demo-bot-key-for-local-use-only"
@@ -122,10 +123,12 @@ class Command(BaseCommand):
         for spec in CONVERSATIONS:
             self.load_conversation(bot, spec)
         self.load_chat_customer()
+        finished = outcomes_recompute()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"  agents: ana, ben; supervisor: sam — password {DEMO_PASSWORD}")
         self.stdout.write(f"  demo bot API key: {DEMO_BOT_KEY}")
         self.stdout.write(f"  web chat at /chat/: customer maria — password {DEMO_PASSWORD}")
+        self.stdout.write(f"  indicators of {finished} finished case(s): /console/metrics/ (sam)")
 
     def load_chat_customer(self) -> None:
         """A customer for the built-in web chat; her login is her verified identity."""
@@ -190,7 +193,11 @@ class Command(BaseCommand):
             )
         if spec["status"] == "ai":
             return
-        handoff, _ = handoff_create(conversation=conversation, reason=spec["reason"])
+        # A trigger may have handed off already (the customer asked for a person, a credit was
+        # over the limit); otherwise the bot hands off itself.
+        handoff = conversation.handoffs.filter(status=Handoff.Status.QUEUED).first()
+        if handoff is None:
+            handoff, _ = handoff_create(conversation=conversation, reason=spec["reason"])
         if spec["status"] in ("with_agent", "resolved"):
             agent = User.objects.get(username=spec["agent"])
             handoff = handoff_claim(handoff=handoff, agent=agent)

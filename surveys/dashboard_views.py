@@ -1,0 +1,152 @@
+import csv
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from surveys import dashboard
+from surveys.dashboard import Period
+
+CASE_LIMIT = 200
+
+
+def supervisor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not (user.is_superuser or user.groups.filter(name="supervisors").exists()):
+            raise PermissionDenied("The metrics are for supervisors.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput({"type": "date"}))
+    end = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+
+    def period(self) -> Period:
+        default = Period.last_days(30)
+        if not self.is_valid():
+            return default
+        start = self.cleaned_data["start"] or default.start
+        end = self.cleaned_data["end"] or default.end
+        if end < start:
+            start, end = end, start
+        return Period(start, min(end, start + timedelta(days=366)))
+
+
+def _period(request: HttpRequest) -> tuple[PeriodForm, Period]:
+    form = PeriodForm(request.GET or None)
+    return form, form.period()
+
+
+@require_GET
+@supervisor_required
+def metrics(request: HttpRequest) -> HttpResponse:
+    form, period = _period(request)
+    now = timezone.now()
+    days = dashboard.metrics_by_day(period=period, now=now)
+    dates = [row["day"] for row in days]
+    charts = [
+        dashboard.chart(
+            title=title, days=dates, values=[row[key] for row in days], top=1.0 if rate else None
+        )
+        for title, key, rate in [
+            ("Repeat rate", "repeat_rate", True),
+            ("First-contact resolution", "fcr_rate", True),
+            ("Survey: the handover helped", "help_rate", True),
+            ("Handoffs per day", "handoffs", False),
+        ]
+    ]
+    context = {
+        "form": form,
+        "period": period,
+        "query": f"start={period.start.isoformat()}&end={period.end.isoformat()}",
+        "summary": dashboard.metrics_summary(period=period, now=now),
+        "charts": charts,
+        "by_kind": dashboard.metrics_by(field="outcome__trigger_kind", period=period, now=now),
+        "by_agent": dashboard.metrics_by(field="claimed_by__username", period=period, now=now),
+        "abandoned_hours": settings.ABANDONED_AFTER_HOURS,
+    }
+    return render(request, "surveys/metrics.html", context)
+
+
+@require_GET
+@supervisor_required
+def metrics_cases(request: HttpRequest) -> HttpResponse:
+    form, period = _period(request)
+    now = timezone.now()
+    figures = dashboard.figure_filters(now=now)
+    figure = request.GET.get("figure", "escalations")
+    if figure not in figures:
+        raise Http404("No such figure.")
+    kind = request.GET.get("kind", "")
+    agent = request.GET.get("agent", "")
+    cases = dashboard.cases_for(
+        figure=figure, period=period, trigger_kind=kind, agent=agent, now=now
+    ).order_by("-queued_at")
+    context = {
+        "form": form,
+        "period": period,
+        "figure": figure,
+        "label": figures[figure][0],
+        "kind": kind,
+        "agent": agent,
+        "cases": cases[:CASE_LIMIT],
+        "total": cases.count(),
+        "limit": CASE_LIMIT,
+    }
+    return render(request, "surveys/metrics_cases.html", context)
+
+
+CSV_COLUMNS = [
+    "day",
+    "conversations",
+    "handoffs",
+    "escalation_rate",
+    "repeated",
+    "repeat_checked",
+    "repeat_rate",
+    "fcr",
+    "fcr_known",
+    "fcr_rate",
+    "helped",
+    "answered",
+    "help_rate",
+    "abandoned",
+    "empty_queue",
+    "ai_kept_trying",
+]
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+@require_GET
+@supervisor_required
+def metrics_csv(request: HttpRequest) -> HttpResponse:
+    _, period = _period(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"handover-metrics-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in dashboard.metrics_by_day(period=period):
+        writer.writerow([_csv_value(row[column]) for column in CSV_COLUMNS])
+    return response

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from surveys.forms import SurveyForm
+from surveys.links import LinkProblem, survey_answer, survey_from_token
+
+PROBLEM_STATUS = {LinkProblem.TAMPERED: 400, LinkProblem.EXPIRED: 410, LinkProblem.USED: 410}
+
+
+def _problem_page(request: HttpRequest, problem: LinkProblem) -> HttpResponse:
+    context = {"problem": problem.value, "max_age_days": settings.SURVEY_MAX_AGE_DAYS}
+    return render(request, "surveys/survey.html", context, status=PROBLEM_STATUS[problem])
+
+
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    check = survey_from_token(token=token)
+    if check.problem is not None or check.survey is None:
+        return _problem_page(request, check.problem or LinkProblem.TAMPERED)
+    form = SurveyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        recorded = survey_answer(survey=check.survey, **form.cleaned_data)
+        if not recorded:
+            return _problem_page(request, LinkProblem.USED)
+        return render(request, "surveys/survey.html", {"answered": True})
+    status = 400 if form.is_bound else 200
+    return render(request, "surveys/survey.html", {"form": form}, status=status)

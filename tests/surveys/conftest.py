@@ -1,0 +1,60 @@
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import cast
+
+import pytest
+
+from escalation.celery import app as celery_app
+from escalation.models import Conversation, Handoff, Message
+from tests.factories import ConversationFactory, HandoffFactory, MessageFactory, agent_user
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run tasks in-process even when the suite runs against a real broker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+def resolved_case(
+    *,
+    before: list[str],
+    after: list[str],
+    start: datetime,
+    conversation: Conversation | None = None,
+    agent: object = None,
+    resolution: str = Handoff.Resolution.RESOLVED,
+    summary: str = "My parcel for order 1234 never arrived.",
+) -> Handoff:
+    """A conversation with the AI, handed off, worked and resolved by one agent."""
+    if conversation is None:
+        conversation = cast(Conversation, ConversationFactory())
+    when = start
+    for text in before:
+        MessageFactory(conversation=conversation, text=text, sent_at=when)
+        when += timedelta(minutes=1)
+    agent = agent or agent_user()
+    handoff = HandoffFactory(
+        conversation=conversation,
+        queued_at=when,
+        summary=summary,
+        status=Handoff.Status.RESOLVED,
+        claimed_by=agent,
+        claimed_at=when + timedelta(minutes=2),
+        resolved_at=when + timedelta(minutes=30),
+        resolution=resolution,
+    )
+    when += timedelta(minutes=3)
+    MessageFactory(
+        conversation=conversation,
+        sender=Message.Sender.AGENT,
+        agent=agent,
+        text="Hi, I can see the conversation so far.",
+        sent_at=when,
+    )
+    for text in after:
+        when += timedelta(minutes=1)
+        MessageFactory(conversation=conversation, text=text, sent_at=when)
+    return handoff
