@@ -116,7 +116,7 @@ def recent_turns(
 
 
 def suppressed_triggers(conversation: Conversation) -> frozenset[str]:
-    return frozenset(getattr(conversation, "suppressed_triggers", None) or ())
+    return frozenset(conversation.suppressed_triggers)
 
 
 def results_for_message(
