@@ -16,6 +16,9 @@ OUT_OF_SCOPE = "out_of_scope"
 DISTRESS = "distress"
 HARD_KINDS = frozenset({HUMAN_REQUESTED, OUT_OF_SCOPE})
 SOFT_KINDS = frozenset({LOW_CONFIDENCE, DISTRESS})
+# Fired from the conversation's history rather than the latest turn alone, so they would fire
+# again at once after a hand-back.
+REPEATABLE_KINDS = frozenset({DISTRESS})
 
 
 @dataclass(frozen=True)
@@ -165,10 +168,11 @@ def _clip(text: str, limit: int = 80) -> str:
 def triggers_for_customer_turn(
     *, turns: Sequence[Turn], thresholds: Thresholds, suppressed: frozenset[str] = frozenset()
 ) -> list[TriggerResult]:
-    """A customer turn can ask for a person or show distress; a trigger the agent handed back is
-    not fired again."""
+    """A customer turn can ask for a person or show distress. Distress an agent handed back is
+    not fired again (it would re-fire from the same history in a loop); a new ask for a person is
+    a new request and always counts."""
     results = [human_requested(text=turns[-1].text), distress(turns=turns, thresholds=thresholds)]
-    return [_suppress(r) if r.kind in suppressed else r for r in results]
+    return [_suppress(r) if r.kind in suppressed & REPEATABLE_KINDS else r for r in results]
 
 
 def _suppress(result: TriggerResult) -> TriggerResult:

@@ -174,20 +174,23 @@ def test_calm_conversation_continues(bot_client: BotClient, agent_available: Age
     assert not any(t["fired"] for t in decision["triggers"])
 
 
-def test_a_trigger_handed_back_to_the_ai_does_not_escalate_again(bot_client: BotClient) -> None:
+def test_distress_handed_back_to_the_ai_does_not_escalate_again(
+    bot_client: BotClient,
+) -> None:
     from escalation.handoff import handoff_claim, handoff_hand_back
     from tests.factories import console_agent
 
     agent = console_agent()
     cid = bot_client.open_conversation()["id"]
-    say(bot_client, cid, 1, "can I talk to a human")
+    say(bot_client, cid, 1, "This is RIDICULOUS, useless, I am fed up!!!")
     handoff = Handoff.objects.get(conversation_id=cid)
     handoff_claim(handoff=handoff, agent=agent)
-    handoff_hand_back(handoff=handoff, agent=agent, note="Told her the order ships today.")
+    handoff_hand_back(handoff=handoff, agent=agent, note="Calmed down; order ships today.")
 
-    again = say(bot_client, cid, 2, "ok, and can I talk to a human about the invoice too")
+    again = say(bot_client, cid, 2, "Still ridiculous and useless, honestly!!!")
 
     assert again["escalate"] is False
-    human = next(t for t in again["triggers"] if t["kind"] == "human_requested")
-    assert human["fired"] is False and "handed back" in human["evidence"]
+    distress = next(t for t in again["triggers"] if t["kind"] == "distress")
+    assert distress["fired"] is False and "handed back" in distress["evidence"]
     assert Conversation.objects.get(pk=cid).status == "ai"
+    assert say(bot_client, cid, 3, "get me a human")["escalate"] is True

@@ -116,11 +116,19 @@ def test_a_question_asked_twice_before_any_answer_is_not_a_re_ask() -> None:
     assert triggers.reask_count(turns, threshold=0.5)[0] == 0
 
 
-def test_a_handed_back_trigger_does_not_fire_again() -> None:
+def test_handed_back_distress_does_not_fire_again() -> None:
+    turns = [Turn("customer", "This is useless and ridiculous, I am fed up!!!")]
+    results = triggers.triggers_for_customer_turn(
+        turns=turns, thresholds=THRESHOLDS, suppressed=frozenset({"distress"})
+    )
+    distress = next(r for r in results if r.kind == "distress")
+    assert not distress.fired
+    assert "handed back" in distress.evidence
+
+
+def test_a_new_ask_for_a_person_counts_even_after_a_hand_back() -> None:
     turns = [Turn("customer", "let me talk to a human")]
     results = triggers.triggers_for_customer_turn(
         turns=turns, thresholds=THRESHOLDS, suppressed=frozenset({"human_requested"})
     )
-    human = next(r for r in results if r.kind == "human_requested")
-    assert not human.fired
-    assert "handed back" in human.evidence
+    assert next(r for r in results if r.kind == "human_requested").fired
