@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agents_console.models import AuditEvent
 from escalation.language import DEFAULT_REPEAT_THRESHOLD, is_restatement, similarity
 from escalation.models import AgentProfile, Conversation, Handoff, Message
 from surveys.models import HandoffOutcome
@@ -84,6 +85,7 @@ class FirstContactFacts:
     status: str
     resolution: str
     claimed_by_id: int | None
+    returned_to_queue: bool
     other_agents_wrote: bool
     later_handoff: bool
     came_back: bool
@@ -100,6 +102,8 @@ def fcr_judge(facts: FirstContactFacts) -> tuple[bool | None, str]:
         return False, f"closed as {facts.resolution or 'unknown'}"
     if facts.claimed_by_id is None:
         return False, "resolved without being claimed"
+    if facts.returned_to_queue:
+        return False, "returned to the queue before it was resolved"
     if facts.other_agents_wrote:
         return False, "reassigned: another agent worked the case"
     if facts.later_handoff:
@@ -222,6 +226,18 @@ def _fcr_facts(handoff: Handoff, *, now: datetime) -> tuple[FirstContactFacts, d
         .exclude(agent__isnull=True)
         .exists()
     )
+    # The console's audit trail: a release puts the case back in the queue; more than one
+    # claim or assignment means it changed hands.
+    moves = list(
+        AuditEvent.objects.filter(
+            handoff=handoff,
+            kind__in=[AuditEvent.Kind.CLAIMED, AuditEvent.Kind.ASSIGNED, AuditEvent.Kind.RELEASED],
+        ).values_list("kind", flat=True)
+    )
+    returned_to_queue = AuditEvent.Kind.RELEASED in moves
+    other_agents_wrote = (
+        other_agents_wrote or len(moves) - moves.count(AuditEvent.Kind.RELEASED) > 1
+    )
     later_handoff = (
         Handoff.objects.filter(
             conversation_id=handoff.conversation_id, queued_at__gt=handoff.queued_at
@@ -238,6 +254,7 @@ def _fcr_facts(handoff: Handoff, *, now: datetime) -> tuple[FirstContactFacts, d
         status=handoff.status,
         resolution=handoff.resolution,
         claimed_by_id=handoff.claimed_by_id,
+        returned_to_queue=returned_to_queue,
         other_agents_wrote=other_agents_wrote,
         later_handoff=later_handoff,
         came_back=came_back,

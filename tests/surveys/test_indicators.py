@@ -201,3 +201,36 @@ def test_periodic_recompute_settles_the_pending_judgement_when_the_window_closes
     with time_machine.travel(START + timedelta(days=8)):
         outcomes_recompute_open.apply()
     assert HandoffOutcome.objects.get(handoff=handoff).first_contact_resolved is True
+
+
+def test_case_released_back_to_the_queue_is_not_first_contact_resolved() -> None:
+    from escalation.handoff import handoff_claim, handoff_release, handoff_resolve
+    from tests.factories import console_agent
+
+    first, second = console_agent(), console_agent()
+    handoff = HandoffFactory()
+    handoff_claim(handoff=handoff, agent=first)
+    handoff_release(handoff=handoff, reason="end of shift", actor=first)
+    handoff_claim(handoff=handoff, agent=second)
+    resolved = handoff_resolve(handoff=handoff, agent=second, resolution="resolved")
+
+    outcome = outcome_compute(handoff=resolved, now=resolved.resolved_at + timedelta(days=8))
+
+    assert outcome.first_contact_resolved is False
+    assert "returned to the queue" in outcome.fcr_reason
+
+
+def test_case_a_supervisor_moved_to_another_agent_is_not_first_contact_resolved() -> None:
+    from escalation.handoff import handoff_assign, handoff_claim, handoff_resolve
+    from tests.factories import console_agent, supervisor_user
+
+    first, second, boss = console_agent(), console_agent(), supervisor_user()
+    handoff = HandoffFactory()
+    handoff_claim(handoff=handoff, agent=first)
+    handoff_assign(handoff=handoff, agent=second, by=boss)
+    resolved = handoff_resolve(handoff=handoff, agent=second, resolution="resolved")
+
+    outcome = outcome_compute(handoff=resolved, now=resolved.resolved_at + timedelta(days=8))
+
+    assert outcome.first_contact_resolved is False
+    assert "reassigned" in outcome.fcr_reason
