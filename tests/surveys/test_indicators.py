@@ -214,6 +214,7 @@ def test_case_released_back_to_the_queue_is_not_first_contact_resolved() -> None
     handoff_claim(handoff=handoff, agent=second)
     resolved = handoff_resolve(handoff=handoff, agent=second, resolution="resolved")
 
+    assert resolved.resolved_at is not None
     outcome = outcome_compute(handoff=resolved, now=resolved.resolved_at + timedelta(days=8))
 
     assert outcome.first_contact_resolved is False
@@ -230,6 +231,7 @@ def test_case_a_supervisor_moved_to_another_agent_is_not_first_contact_resolved(
     handoff_assign(handoff=handoff, agent=second, by=boss)
     resolved = handoff_resolve(handoff=handoff, agent=second, resolution="resolved")
 
+    assert resolved.resolved_at is not None
     outcome = outcome_compute(handoff=resolved, now=resolved.resolved_at + timedelta(days=8))
 
     assert outcome.first_contact_resolved is False
