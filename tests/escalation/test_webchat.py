@@ -166,3 +166,44 @@ def test_the_agent_joining_and_replying_shows_in_the_thread(
     page = maria_client.get("/chat/").content.decode()
     assert "Ana Silva from support has joined" in page
     assert "Ana Silva (support)" in page
+
+
+@pytest.mark.parametrize(
+    "wording,kind",
+    [
+        ("Can I speak to a real person please?", "human_requested"),
+        ("I want a refund of 80 EUR for order 1234", "out_of_scope"),
+        ("Can my parrot join the loyalty programme?", "low_confidence"),
+        ("This is RIDICULOUS, where is order 1234?? Useless service, I'm fed up!!!", "distress"),
+    ],
+)
+def test_the_demo_reaches_each_trigger_from_customer_wording(
+    maria: Any, wording: str, kind: str
+) -> None:
+    from escalation.models import AgentProfile
+
+    AgentProfile.objects.create(user=agent_user(), presence=AgentProfile.Presence.AVAILABLE)
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text=wording)
+
+    chat_turn_respond.apply(args=[message.pk])
+
+    handoff = Handoff.objects.get(conversation=message.conversation)
+    assert kind in {t["kind"] for t in handoff.triggers if t["fired"]}
+    assert not Message.objects.filter(conversation=message.conversation, sender="ai").exists()
+
+
+def test_the_demo_hands_off_when_the_customer_keeps_re_asking(maria: Any) -> None:
+    from escalation.models import AgentProfile
+
+    AgentProfile.objects.create(user=agent_user(), presence=AgentProfile.Presence.AVAILABLE)
+    customer = chat_customer(user=maria)
+    first, _ = chat_message_send(customer=customer, text="Where is my order 7788?")
+    assert chat_turn_respond.apply(args=[first.pk]).get() == "answered"
+
+    again, _ = chat_message_send(customer=customer, text="Where is order 7788?")
+
+    # The assistant knows it is answering the same question again and says so in its
+    # confidence; with an agent free, that hands off on the second ask.
+    assert chat_turn_respond.apply(args=[again.pk]).get() == "handed off"
+    handoff = Handoff.objects.get(conversation=again.conversation)
+    assert {t["kind"] for t in handoff.triggers if t["fired"]} & {"low_confidence", "distress"}
