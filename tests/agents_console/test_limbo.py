@@ -23,7 +23,9 @@ def test_case_of_an_agent_who_went_away_returns_to_the_queue(agent: Any, claimed
 def test_case_not_answered_within_the_policy_time_returns_to_the_queue(
     claimed: Handoff,
 ) -> None:
-    TriggerPolicy.objects.create(agent_reply_timeout_minutes=5)
+    TriggerPolicy.objects.filter(pk=TriggerPolicy.current().pk).update(
+        agent_reply_timeout_minutes=5
+    )
 
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
         released = cases_release_stale()
@@ -33,7 +35,9 @@ def test_case_not_answered_within_the_policy_time_returns_to_the_queue(
 
 
 def test_answered_case_stays_with_its_agent(agent: Any, claimed: Handoff) -> None:
-    TriggerPolicy.objects.create(agent_reply_timeout_minutes=5)
+    TriggerPolicy.objects.filter(pk=TriggerPolicy.current().pk).update(
+        agent_reply_timeout_minutes=5
+    )
     handoff_reply(handoff=claimed, agent=agent, text="Hi Tom")
 
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
@@ -43,7 +47,9 @@ def test_answered_case_stays_with_its_agent(agent: Any, claimed: Handoff) -> Non
 def test_customer_waiting_too_long_after_the_agents_answer_returns_it(
     agent: Any, claimed: Handoff
 ) -> None:
-    TriggerPolicy.objects.create(agent_reply_timeout_minutes=5)
+    TriggerPolicy.objects.filter(pk=TriggerPolicy.current().pk).update(
+        agent_reply_timeout_minutes=5
+    )
     handoff_reply(handoff=claimed, agent=agent, text="Hi Tom")
     Message.objects.create(
         conversation=claimed.conversation,
