@@ -426,6 +426,7 @@ class TriggerPolicy(models.Model):
 
     class Meta:
         verbose_name_plural = "trigger policy"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_trigger_policy")]
 
     def __str__(self) -> str:
         return "Trigger policy"
