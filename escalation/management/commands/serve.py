@@ -27,7 +27,7 @@ class Command(BaseCommand):
             f"  admin           {base}/admin/\n"
             f"  Bot API         {base}/api/v1/  (OpenAPI: {base}/api/v1/openapi.json)\n"
             f"  health          {base}/healthz\n"
-            "  logins: agents ana / ben, supervisor sam — password handover-demo\n"
+            "  logins (password handover-demo): agents ana, ben; supervisor sam; customer maria\n"
         )
         worker = None
         if not settings.CELERY_TASK_ALWAYS_EAGER:
