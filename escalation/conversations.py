@@ -111,7 +111,7 @@ def message_post(
     """Store a customer or AI turn and the decision it leads to; a retry returns the first.
 
     API callers wait for the decision (`decide_now`); the web chat stores the turn at once and
-    leaves the scoring to a Celery task that runs the same message_decide."""
+    leaves the scoring to its turn task, which runs the same message_decide."""
 
     def create() -> Message:
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -131,10 +131,6 @@ def message_post(
         if decide_now:
             message_decide(message_id=message.pk)
             message.refresh_from_db(fields=["decision"])
-        else:
-            from escalation.tasks import message_decide_task
-
-            message_decide_task.delay_on_commit(message.pk)
         return message
 
     if external_id is None:

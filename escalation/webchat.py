@@ -75,7 +75,11 @@ def chat_message_send(*, customer: Customer, text: str) -> tuple[Message, bool]:
             )
         assert conversation is not None
         message, _ = conversations.message_post(
-            conversation=conversation, external_id=None, sender=Message.Sender.CUSTOMER, text=text
+            conversation=conversation,
+            external_id=None,
+            sender=Message.Sender.CUSTOMER,
+            text=text,
+            decide_now=False,  # the turn's task scores it
         )
         from escalation.tasks import chat_turn_respond  # the task module imports this one
 
@@ -91,9 +95,7 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
         return "with a human"
     if conversation.messages.filter(pk__gt=message.pk).exists():
         return "already answered"  # or superseded by a newer turn, which its own task answers
-    decision = message.decision
-    if decision is None:
-        decision = decisions.decision_after_message(conversation=conversation, message=message)
+    decision = conversations.message_decide(message_id=message.pk)
     if decision["escalate"]:
         return "handed off"
     draft = assistant.draft_reply(conversation=conversation)

@@ -137,7 +137,7 @@ def test_a_blocked_credit_hands_off_instead_of_answering(maria: Any, monkeypatch
 
 def test_the_queue_status_shows_the_notice_and_place(maria: Any, maria_client: Client) -> None:
     message, _ = chat_message_send(customer=chat_customer(user=maria), text="A person, please")
-    assert message.decision["escalate"]  # the first ask for a person hands off
+    assert chat_turn_respond.apply(args=[message.pk]).get() == "handed off"
     page = maria_client.get("/chat/status/").content.decode()
     assert "No one from our support team is available right now" in page
     assert 'id="queue-position">1<' in page
@@ -145,7 +145,8 @@ def test_the_queue_status_shows_the_notice_and_place(maria: Any, maria_client: C
 
 
 def test_leaving_an_email_keeps_the_case_queued(maria: Any, maria_client: Client) -> None:
-    chat_message_send(customer=chat_customer(user=maria), text="A person, please")
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="A person, please")
+    chat_turn_respond.apply(args=[message.pk])
     maria_client.post("/chat/contact/", {"email": "maria@example.com"})
     conversation = Conversation.objects.get()
     assert conversation.status == Conversation.Status.QUEUED
@@ -159,6 +160,7 @@ def test_the_agent_joining_and_replying_shows_in_the_thread(
     maria: Any, maria_client: Client
 ) -> None:
     message, _ = chat_message_send(customer=chat_customer(user=maria), text="A person, please")
+    chat_turn_respond.apply(args=[message.pk])
     handoff = Handoff.objects.get(conversation=message.conversation)  # the first ask handed off
     ana = agent_user(first_name="Ana", last_name="Silva")
     handoff_claim(handoff=handoff, agent=ana)
