@@ -104,6 +104,32 @@ def agent_lock_capacity(*, agent: Any) -> AgentProfile:
     return profile
 
 
+def joined_text(agent: Any) -> str:
+    return f"{agent_name(agent)} from support has joined and can see the conversation so far."
+
+
+def handoff_moved(
+    *,
+    handoff: Handoff,
+    now: Any,
+    conversation_status: str,
+    text: str,
+    actor: Any,
+    kind: str,
+    detail: str = "",
+) -> None:
+    """The common end of every move of a case: the conversation follows, the transcript says
+    so to both sides, and the audit trail records who did it."""
+    Conversation.objects.filter(pk=handoff.conversation_id).update(
+        status=conversation_status, updated_at=now
+    )
+    handoff.refresh_from_db()
+    conversations.message_add(
+        conversation=handoff.conversation, sender=Message.Sender.SYSTEM, text=text, sent_at=now
+    )
+    audit_record(handoff=handoff, actor=actor, kind=kind, detail=detail)
+
+
 def handoff_claim(*, handoff: Handoff, agent: Any) -> Handoff:
     """Give a queued handoff to one agent; the conditional UPDATE lets exactly one claim win."""
     with transaction.atomic():
@@ -114,18 +140,14 @@ def handoff_claim(*, handoff: Handoff, agent: Any) -> Handoff:
         )
         if not won:
             raise HandoffUnavailable("This case was already taken by another agent.")
-        Conversation.objects.filter(pk=handoff.conversation_id).update(
-            status=Conversation.Status.WITH_AGENT, updated_at=now
+        handoff_moved(
+            handoff=handoff,
+            now=now,
+            conversation_status=Conversation.Status.WITH_AGENT,
+            text=joined_text(agent),
+            actor=agent,
+            kind="claimed",
         )
-        handoff.refresh_from_db()
-        conversations.message_add(
-            conversation=handoff.conversation,
-            sender=Message.Sender.SYSTEM,
-            text=f"{agent_name(agent)} from support has joined and can see the conversation "
-            "so far.",
-            sent_at=now,
-        )
-        audit_record(handoff=handoff, actor=agent, kind="claimed")
         events.handoff_claimed(handoff)
     return handoff
 
@@ -143,18 +165,15 @@ def handoff_assign(*, handoff: Handoff, agent: Any, by: Any) -> Handoff:
         )
         if not moved:
             raise HandoffUnavailable("This case is closed, or that agent already holds it.")
-        Conversation.objects.filter(pk=handoff.conversation_id).update(
-            status=Conversation.Status.WITH_AGENT, updated_at=now
+        handoff_moved(
+            handoff=handoff,
+            now=now,
+            conversation_status=Conversation.Status.WITH_AGENT,
+            text=joined_text(agent),
+            actor=by,
+            kind="assigned",
+            detail=f"to {agent_name(agent)}",
         )
-        handoff.refresh_from_db()
-        conversations.message_add(
-            conversation=handoff.conversation,
-            sender=Message.Sender.SYSTEM,
-            text=f"{agent_name(agent)} from support has joined and can see the conversation "
-            "so far.",
-            sent_at=now,
-        )
-        audit_record(handoff=handoff, actor=by, kind="assigned", detail=f"to {agent_name(agent)}")
         events.handoff_claimed(handoff)
     return handoff
 
@@ -194,21 +213,14 @@ def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str 
         )
         if not done:
             raise HandoffUnavailable("Only the agent working an open case can resolve it.")
-        Conversation.objects.filter(pk=handoff.conversation_id).update(
-            status=Conversation.Status.RESOLVED, updated_at=now
-        )
-        handoff.refresh_from_db()
-        conversations.message_add(
-            conversation=handoff.conversation,
-            sender=Message.Sender.SYSTEM,
-            text="The conversation was marked resolved.",
-            sent_at=now,
-        )
-        audit_record(
+        handoff_moved(
             handoff=handoff,
+            now=now,
+            conversation_status=Conversation.Status.RESOLVED,
+            text="The conversation was marked resolved.",
             actor=agent,
             kind="resolved",
-            detail=handoff.get_resolution_display() + (f": {note}" if note else ""),
+            detail=Handoff.Resolution(resolution).label + (f": {note}" if note else ""),
         )
         events.handoff_resolved(handoff)
     return handoff
@@ -229,18 +241,16 @@ def handoff_release(
         )
         if not released:
             raise HandoffUnavailable("Only a case its agent still holds can go back to the queue.")
-        Conversation.objects.filter(pk=handoff.conversation_id).update(
-            status=Conversation.Status.QUEUED, updated_at=now
-        )
-        handoff.refresh_from_db()
-        conversations.message_add(
-            conversation=handoff.conversation,
-            sender=Message.Sender.SYSTEM,
+        handoff_moved(
+            handoff=handoff,
+            now=now,
+            conversation_status=Conversation.Status.QUEUED,
             text=f"The case is back in the queue ({reason}); the next available agent will "
             "pick it up with the conversation so far.",
-            sent_at=now,
+            actor=actor,
+            kind="released",
+            detail=reason,
         )
-        audit_record(handoff=handoff, actor=actor, kind="released", detail=reason)
         events.handoff_returned(handoff)
     return handoff
 
