@@ -87,10 +87,18 @@ class CustomerAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class MessageInline(admin.TabularInline):
-    model = Message
+class ReadOnlyInline(admin.TabularInline):
+    """A record of what happened, shown beside its parent; nobody adds or deletes it here."""
+
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
     fields = readonly_fields = (
         "sent_at",
         "sender",
@@ -100,14 +108,9 @@ class MessageInline(admin.TabularInline):
     )
     show_change_link = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-
-class AIActionInline(admin.TabularInline):
+class AIActionInline(ReadOnlyInline):
     model = AIAction
-    extra = 0
-    can_delete = False
     fields = readonly_fields = (
         "created_at",
         "name",
@@ -117,14 +120,9 @@ class AIActionInline(admin.TabularInline):
         "rule",
     )
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-
-class HandoffInline(admin.TabularInline):
+class HandoffInline(ReadOnlyInline):
     model = Handoff
-    extra = 0
-    can_delete = False
     fields = readonly_fields = (
         "status",
         "queued_at",
@@ -134,9 +132,6 @@ class HandoffInline(admin.TabularInline):
         "resolution",
     )
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Conversation)

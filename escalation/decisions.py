@@ -2,6 +2,7 @@
 asks the triggers, weighs soft signals against current capacity, and hands off when it must."""
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from escalation.capacity import Capacity, capacity_estimate, soft_thresholds
 from escalation.models import (
     ActionLimit,
     AIAction,
+    AuthorisedAction,
     Conversation,
     Handoff,
     Message,
@@ -51,16 +53,12 @@ def customer_notice(capacity: Capacity | None) -> str:
     wait = capacity.estimated_wait_seconds
     if wait < 60:
         return f"I'm bringing in a person from our support team now. {promise}"
-    minutes = math_ceil_minutes(wait)
+    minutes = math.ceil(wait / 60)
     if capacity.queue_position == 1:
         line = "you're next in line"
     else:
         line = f"you're number {capacity.queue_position} in line"
     return f"All our agents are busy; {line}, about {minutes} minutes. {promise}"
-
-
-def math_ceil_minutes(seconds: int) -> int:
-    return max(1, -(-seconds // 60))
 
 
 @dataclass(frozen=True)
@@ -191,8 +189,6 @@ def authorised_scope() -> triggers.Scope:
     actions: dict[str, dict[str, Any]] = {}
     for name, param, maximum in ActionLimit.objects.values_list("action__name", "param", "maximum"):
         actions.setdefault(name, {})[param] = maximum
-    from escalation.models import AuthorisedAction
-
     for name in AuthorisedAction.objects.values_list("name", flat=True):
         actions.setdefault(name, {})
     return triggers.Scope(actions=actions)
