@@ -83,3 +83,16 @@ def celery_worker(transactional_db: None) -> Iterator[None]:
         app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
     ):
         yield
+
+
+@pytest.fixture
+def live_server_url(transactional_db: None) -> Iterator[str]:
+    """Daphne in its own process on a free loopback port, on the test database and the
+    configured channel layer, with a real Celery worker process when Celery is not eager."""
+    from django.db import connection
+
+    from escalation.processes import celery_worker, daphne_server, database_url
+
+    env = {"DATABASE_URL": database_url(connection.settings_dict)}
+    with celery_worker(env), daphne_server(env) as (base_url, _process):
+        yield base_url

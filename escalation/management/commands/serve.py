@@ -1,11 +1,11 @@
 import os
-import signal
 import subprocess
-import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+from escalation.processes import daphne_command, stop, worker_command
 
 
 class Command(BaseCommand):
@@ -31,26 +31,11 @@ class Command(BaseCommand):
         )
         worker = None
         if not settings.CELERY_TASK_ALWAYS_EAGER:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "escalation", "worker", "-B", "-l", "info"]
-            )
+            worker = subprocess.Popen(worker_command("-B", "-l", "info"))  # noqa: S603
         try:
-            subprocess.run(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    host,
-                    "-p",
-                    str(port),
-                    "escalation.asgi:application",
-                ],
-                check=False,
-            )
+            subprocess.run(daphne_command(host, port), check=False)  # noqa: S603
         except KeyboardInterrupt:
             pass
         finally:
             if worker is not None:
-                worker.send_signal(signal.SIGTERM)
-                worker.wait(timeout=20)
+                stop(worker)

@@ -1,0 +1,133 @@
+"""The server processes, started as children: daphne and a Celery worker. `serve` runs them for
+people; the benchmark and the live-server tests run them on a free loopback port and stop them
+after."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def database_url(settings_dict: Mapping[str, Any]) -> str:
+    """A DATABASE_URL naming the database of `settings_dict` (a connection's settings, the
+    test database's included), for a child process to use the same one."""
+    name = settings_dict["NAME"]
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{name}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{name}"
+
+
+def child_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "escalation.settings")
+    env.update(overrides or {})
+    return env
+
+
+def worker_command(*extra: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "escalation", "worker", *extra]
+
+
+def daphne_command(host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        host,
+        "-p",
+        str(port),
+        "escalation.asgi:application",
+    ]
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 20) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_until_serving(base_url: str, process: subprocess.Popen[Any], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode} before serving")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):  # noqa: S310
+                return
+        except urllib.error.HTTPError:
+            return  # it answers; a failing check is the caller's business
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"daphne did not serve {base_url} within {timeout}s")
+
+
+@contextlib.contextmanager
+def daphne_server(
+    env: Mapping[str, str] | None = None, port: int | None = None, host: str = "127.0.0.1"
+) -> Iterator[tuple[str, subprocess.Popen[Any]]]:
+    """Daphne serving the project on a loopback port: yields its base URL and its process."""
+    port = port or free_port()
+    process = subprocess.Popen(daphne_command(host, port), env=child_env(env))  # noqa: S603
+    try:
+        base_url = f"http://{host}:{port}"
+        wait_until_serving(base_url, process)
+        yield base_url, process
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def celery_worker(
+    env: Mapping[str, str] | None = None, name: str = "worker", extra: Sequence[str] = ()
+) -> Iterator[subprocess.Popen[Any] | None]:
+    """A Celery worker process on the configured broker, once it answers a ping; with eager
+    Celery (no broker) there is nothing to start and it yields None."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        yield None
+        return
+    hostname = f"{name}-{os.getpid()}-{free_port()}@localhost"
+    command = worker_command("-n", hostname, "-l", "warning", "--concurrency", "2", *extra)
+    process = subprocess.Popen(command, env=child_env(env))  # noqa: S603
+    try:
+        wait_for_worker(hostname, process)
+        yield process
+    finally:
+        stop(process)
+
+
+def wait_for_worker(hostname: str, process: subprocess.Popen[Any], timeout: float = 60) -> None:
+    from escalation.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited with {process.returncode}")
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            return
+    raise RuntimeError(f"the Celery worker {hostname} did not answer within {timeout}s")
