@@ -11,6 +11,7 @@ from agents_console.models import CaseViewer
 from escalation.models import Handoff, Message
 
 EVENT_TYPE = "console.event"
+VIEWERS_EVENT_TYPE = "console.viewers"
 
 
 def group_send(groups: list[str], html: str) -> None:
@@ -59,15 +60,28 @@ def message_stored(message_id: int) -> None:
 
 
 def viewers_changed(handoff_id: int, conversation_id: int) -> None:
+    """Who has the case open changed: each case screen shows the others (see CaseConsumer)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
     viewers = CaseViewer.objects.filter(handoff_id=handoff_id).select_related("user")
-    html = render_to_string(
-        "agents_console/case.html#viewers-oob", {"viewers": viewers_names(viewers)}
-    )
-    group_send([queue.case_group(conversation_id)], html)
+    event = {"type": VIEWERS_EVENT_TYPE, "viewers": viewer_names(viewers)}
+    async_to_sync(layer.group_send)(queue.case_group(conversation_id), event)
 
 
-def viewers_names(viewers: "object") -> list[str]:
-    names: dict[int, str] = {}
-    for viewer in viewers:  # type: ignore[attr-defined]
-        names[viewer.user_id] = viewer.user.get_full_name() or viewer.user.get_username()
-    return sorted(names.values())
+def viewer_names(viewers: "object") -> dict[str, str]:
+    """{user id: name} of the people viewing a case (one entry each, however many tabs)."""
+    return {
+        str(viewer.user_id): viewer.user.get_full_name() or viewer.user.get_username()
+        for viewer in viewers  # type: ignore[attr-defined]
+    }
+
+
+def viewers_other_than(names: dict[str, str], user_id: int | None) -> list[str]:
+    return sorted(name for uid, name in names.items() if uid != str(user_id))
+
+
+def viewers_html(names: dict[str, str], *, user_id: int) -> str:
+    """The "also viewing" line as `user_id` sees it: everyone but themselves."""
+    others = viewers_other_than(names, user_id)
+    return render_to_string("agents_console/case.html#viewers-oob", {"viewers": others})

@@ -73,6 +73,9 @@ class AgentQueueConsumer(ConsoleConsumer):
 class CaseConsumer(ConsoleConsumer):
     """One case screen: new transcript lines, status changes and who else is viewing."""
 
+    async def console_viewers(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=broadcast.viewers_html(event["viewers"], user_id=self.user.pk))
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         handoff_id = self.scope["url_route"]["kwargs"]["handoff_id"]

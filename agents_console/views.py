@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from agents_console import presence, queue
 from agents_console.audit import audit_record
-from agents_console.broadcast import viewers_names
+from agents_console.broadcast import viewer_names, viewers_other_than
 from agents_console.models import AuditEvent, CaseViewer, Note
 from agents_console.opening import opening_line
 from agents_console.roles import AGENTS, SUPERVISORS, is_agent, is_supervisor
@@ -211,7 +211,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
             "trigger_list": [t for t in handoff.triggers if t.get("fired")],
             "notes": Note.objects.filter(handoff=handoff).select_related("author"),
             "audit": AuditEvent.objects.filter(handoff=handoff).select_related("actor"),
-            "viewers": viewers_names(viewers),
+            "viewers": viewers_other_than(viewer_names(viewers), request.user.pk),
             "is_owner": is_owner,
             "agents": agents,
             "opening": opening_line(handoff=handoff) if is_owner else "",

@@ -20,6 +20,7 @@ from escalation.models import (
     Handoff,
     Message,
     PolicyChange,
+    RoutingRule,
     Team,
     TriggerPolicy,
     WebhookAttempt,
@@ -190,6 +191,16 @@ class HandoffAdmin(admin.ModelAdmin):
     list_select_related = ["conversation", "claimed_by"]
 
 
+class RoutingRuleInline(admin.TabularInline):
+    model = RoutingRule
+    extra = 0
+    fields = ["position", "trigger_kind", "action_name", "team"]
+    verbose_name_plural = (
+        "Routing: a handoff the bot names no team for goes to the first matching rule's team, "
+        "else the default team"
+    )
+
+
 @admin.register(TriggerPolicy)
 class TriggerPolicyAdmin(admin.ModelAdmin):
     """One policy, tuned here; "Preview" replays recent conversations under the values in the
@@ -220,8 +231,10 @@ class TriggerPolicyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Agents", {"fields": ["agent_reply_timeout_minutes"]}),
         ("Last change", {"fields": ["updated_at", "updated_by"]}),
     ]
+    inlines = [RoutingRuleInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not TriggerPolicy.objects.exists()
@@ -256,6 +269,10 @@ class TriggerPolicyAdmin(admin.ModelAdmin):
             context["whatif"] = policy_compare(
                 current=TriggerPolicy.objects.get(pk=obj.pk), proposed=proposed, days=days
             )
+        # The same inline formsets changeform_view builds, bound to the posted rows.
+        formsets, inline_instances = self._create_formsets(  # type: ignore[attr-defined]
+            request, obj, change=True
+        )
         admin_form = helpers.AdminForm(
             form,
             list(self.get_fieldsets(request, obj)),  # type: ignore[arg-type]
@@ -273,7 +290,9 @@ class TriggerPolicyAdmin(admin.ModelAdmin):
             "is_popup": False,
             "to_field": None,
             "media": self.media + admin_form.media,
-            "inline_admin_formsets": [],
+            "inline_admin_formsets": self.get_inline_formsets(
+                request, formsets, inline_instances, obj
+            ),
             "errors": helpers.AdminErrorList(form, []),
             "preserved_filters": self.get_preserved_filters(request),
             "whatif_days": days,

@@ -9,7 +9,7 @@ from agents_console.audit import audit_record
 from escalation import conversations, events
 from escalation.capacity import capacity_estimate
 from escalation.idempotency import create_once
-from escalation.models import AgentProfile, Conversation, Handoff, Message, Team
+from escalation.models import AgentProfile, Conversation, Handoff, Message, RoutingRule, Team
 from escalation.summary import summary_write
 
 
@@ -29,7 +29,7 @@ def handoff_create(
     team: Team | None = None,
 ) -> tuple[Handoff, bool]:
     """Queue the conversation for a human with its packet; at most one open handoff each.
-    With no team named, the handoff goes to the default team (if there is one)."""
+    With no team named, the policy's routing rules choose one, else the default team."""
 
     def create() -> Handoff:
         locked = (
@@ -41,7 +41,7 @@ def handoff_create(
         if current is not None:
             raise HandoffAlreadyOpen(current)
         now = timezone.now()
-        routed_to = team or Team.objects.filter(is_default=True).first()
+        routed_to = team or team_route(conversation=locked, triggers=triggers or [])
         handoff = Handoff.objects.create(
             conversation=locked,
             external_id=external_id,
@@ -72,6 +72,19 @@ def handoff_create(
     return create_once(
         Handoff, lookup={"conversation": conversation, "external_id": external_id}, create=create
     )
+
+
+def team_route(*, conversation: Conversation, triggers: list[dict[str, Any]]) -> Team | None:
+    """The team of the first routing rule that matches the fired triggers and the actions the
+    AI tried, else the default team (None when there is none)."""
+    rules = list(RoutingRule.objects.select_related("team"))
+    if rules:
+        kinds = {t["kind"] for t in triggers if t.get("fired", True)}
+        actions = set(conversation.actions.values_list("name", flat=True))
+        for rule in rules:
+            if rule.matches(trigger_kinds=kinds, action_names=actions):
+                return rule.team
+    return Team.objects.filter(is_default=True).first()
 
 
 class HandoffUnavailable(Exception):

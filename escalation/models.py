@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from escalation import triggers
+
 
 def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
@@ -422,6 +424,7 @@ class TriggerPolicy(models.Model):
         "max_wait_seconds",
         "max_held_soft_signals",
         "default_handle_seconds",
+        "agent_reply_timeout_minutes",
     )
 
     class Meta:
@@ -438,6 +441,48 @@ class TriggerPolicy(models.Model):
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.TUNABLE_FIELDS}
+
+
+class RoutingRule(models.Model):
+    """Where a handoff goes when the bot names no team: the first rule, by position, whose
+    trigger fired for it and whose action the AI tried in the conversation (what the customer
+    wanted done: issue_credit, change_address, …). A rule names a trigger, an action, or both."""
+
+    policy = models.ForeignKey(
+        TriggerPolicy, default=1, on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower positions match first.")
+    trigger_kind = models.CharField(
+        max_length=30,
+        blank=True,
+        choices=list(triggers.KIND_LABELS.items()),
+        help_text="Matches when it fired.",
+    )
+    action_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Matches when the AI tried this action in the conversation (allowed or blocked).",
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="routing_rules")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(trigger_kind="", action_name=""),
+                name="routing_rule_matches_something",
+                violation_error_message="A routing rule names a trigger, an action, or both.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        what = " and ".join(filter(None, [self.trigger_kind, self.action_name]))
+        return f"{what} → {self.team}"
+
+    def matches(self, *, trigger_kinds: set[str], action_names: set[str]) -> bool:
+        return (not self.trigger_kind or self.trigger_kind in trigger_kinds) and (
+            not self.action_name or self.action_name in action_names
+        )
 
 
 class PolicyChange(models.Model):

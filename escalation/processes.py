@@ -3,11 +3,13 @@ people; the benchmark and the live-server tests run them on a free loopback port
 after."""
 
 import contextlib
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +17,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 def free_port() -> int:
@@ -131,3 +135,38 @@ def wait_for_worker(hostname: str, process: subprocess.Popen[Any], timeout: floa
         if app.control.ping(destination=[hostname], timeout=0.5):
             return
     raise RuntimeError(f"the Celery worker {hostname} did not answer within {timeout}s")
+
+
+class EagerBeat(threading.Thread):
+    """Celery beat for the embedded defaults, where no worker runs: each periodic task of the
+    schedule runs here, in the serving process, when it is due. With a broker, Celery's own
+    beat does this instead."""
+
+    def __init__(self, schedule: Mapping[str, Mapping[str, Any]], tick: float = 1.0) -> None:
+        super().__init__(name="eager-beat", daemon=True)
+        self.intervals = {entry["task"]: float(entry["schedule"]) for entry in schedule.values()}
+        self.tick = tick
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import close_old_connections
+
+        from escalation.celery import app
+
+        app.loader.import_default_modules()
+        due = {task: time.monotonic() + interval for task, interval in self.intervals.items()}
+        while not self.stopped.wait(self.tick):
+            for task, at in due.items():
+                if time.monotonic() < at:
+                    continue
+                due[task] = time.monotonic() + self.intervals[task]
+                try:
+                    app.tasks[task].apply(throw=True)
+                except Exception:
+                    logger.exception("periodic task %s failed", task)
+                finally:
+                    close_old_connections()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=30)

@@ -14,6 +14,12 @@ LOW_CONFIDENCE = "low_confidence"
 HUMAN_REQUESTED = "human_requested"
 OUT_OF_SCOPE = "out_of_scope"
 DISTRESS = "distress"
+KIND_LABELS = {
+    LOW_CONFIDENCE: "Low confidence",
+    HUMAN_REQUESTED: "Customer asked for a human",
+    OUT_OF_SCOPE: "Action outside the AI's scope",
+    DISTRESS: "Distress",
+}
 HARD_KINDS = frozenset({HUMAN_REQUESTED, OUT_OF_SCOPE})
 SOFT_KINDS = frozenset({LOW_CONFIDENCE, DISTRESS})
 # Fired from the conversation's history rather than the latest turn alone, so they would fire

@@ -1,8 +1,9 @@
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
-from agents_console.models import AuditEvent
+from agents_console.models import AuditEvent, CaseViewer
 from escalation.models import Handoff, Message
 from tests.agents_console.conftest import logged_in
 from tests.factories import HandoffFactory, MessageFactory
@@ -86,3 +87,15 @@ def test_transcript_partial_keeps_the_handoff_marker(
     response = agent_client.get(f"/console/cases/{claimed.pk}/", headers={"HX-Request": "true"})
 
     assert 'class="handoff-marker"' in response.content.decode()
+
+
+def test_case_names_the_other_viewers_not_yourself(
+    agent: Any, other_agent: Any, agent_client: Client, queued: Handoff
+) -> None:
+    now = timezone.now()
+    for user, channel in ((agent, "tab-1"), (agent, "tab-2"), (other_agent, "tab-3")):
+        CaseViewer.objects.create(handoff=queued, user=user, channel_name=channel, seen_at=now)
+
+    content = agent_client.get(f"/console/cases/{queued.pk}/").content.decode()
+
+    assert "Also viewing: Ben Okafor<" in content

@@ -124,7 +124,8 @@ async def test_case_screen_receives_new_messages_live() -> None:
     communicator = await connect(f"/ws/console/cases/{handoff.pk}/", agent)
     connected, _ = await communicator.connect()
     assert connected
-    assert "Viewing now:" in await communicator.receive_from(timeout=5)
+    alone = await communicator.receive_from(timeout=5)
+    assert 'id="viewers"' in alone and "Also viewing" not in alone
 
     await sync_to_async(handoff_reply)(handoff=handoff, agent=agent, text="On it, Tom.")
 
@@ -145,9 +146,11 @@ async def test_case_screen_shows_who_else_is_viewing() -> None:
     second = await connect(f"/ws/console/cases/{handoff.pk}/", ben)
     await second.connect()
 
-    assert "Viewing now: Ana Silva, Ben Okafor" in await first.receive_from(timeout=5)
+    assert "Also viewing: Ben Okafor<" in await first.receive_from(timeout=5)
+    assert "Also viewing: Ana Silva<" in await second.receive_from(timeout=5)
     await second.disconnect()
-    assert "Viewing now: Ana Silva<" in await first.receive_from(timeout=5)
+    alone_again = await first.receive_from(timeout=5)
+    assert 'id="viewers"' in alone_again and "Also viewing" not in alone_again
     await first.disconnect()
     assert not await sync_to_async(CaseViewer.objects.exists)()
 

@@ -1,13 +1,17 @@
+import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from django.utils import timezone
 
 from agents_console.limbo import cases_release_stale
 from agents_console.tasks import console_sweep
-from escalation.handoff import handoff_reply
+from escalation.handoff import handoff_claim, handoff_reply
 from escalation.models import AgentProfile, Handoff, Message, TriggerPolicy
+from escalation.processes import EagerBeat
+from tests.factories import HandoffFactory, console_agent
 
 
 def test_case_of_an_agent_who_went_away_returns_to_the_queue(agent: Any, claimed: Handoff) -> None:
@@ -73,3 +77,29 @@ def test_sweep_is_a_no_op_the_second_time(agent: Any, claimed: Handoff) -> None:
     cases_release_stale()
 
     assert cases_release_stale() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_serving_process_runs_the_sweep(settings: Any) -> None:
+    """On the embedded defaults no Celery beat runs; the serving process's own beat still
+    marks a silent agent away and returns their case to the queue."""
+    settings.CONSOLE_PRESENCE_GRACE_SECONDS = 0
+    agent = console_agent(username="ana")
+    handoff = handoff_claim(handoff=HandoffFactory(), agent=agent)
+    AgentProfile.objects.filter(user=agent).update(
+        last_seen_at=timezone.now() - timedelta(minutes=5)
+    )
+    beat = EagerBeat(
+        {"sweep": {"task": "agents_console.tasks.console_sweep", "schedule": 0.05}}, tick=0.05
+    )
+
+    beat.start()
+    try:
+        deadline = time.monotonic() + 10
+        while Handoff.objects.get(pk=handoff.pk).status != "queued" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        beat.stop()
+
+    assert AgentProfile.objects.get(user=agent).presence == "away"
+    assert Handoff.objects.get(pk=handoff.pk).status == "queued"

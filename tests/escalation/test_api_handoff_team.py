@@ -1,4 +1,6 @@
-from escalation.models import Handoff
+import pytest
+
+from escalation.models import Handoff, TriggerPolicy
 from tests.conftest import BotClient
 from tests.factories import TeamFactory
 
@@ -34,3 +36,71 @@ def test_unknown_team_is_refused(bot_client: BotClient) -> None:
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid"
     assert not Handoff.objects.exists()
+
+
+@pytest.mark.usefixtures("scope")
+def test_a_blocked_action_routes_by_the_policys_rule(bot_client: BotClient) -> None:
+    TeamFactory(slug="general", is_default=True)
+    billing = TeamFactory(slug="billing")
+    rules = TriggerPolicy.current().routing_rules
+    rules.create(position=1, trigger_kind="out_of_scope", action_name="issue_credit", team=billing)
+    rules.create(position=2, trigger_kind="out_of_scope", team=TeamFactory(slug="escalations"))
+    cid = bot_client.open_conversation()["id"]
+
+    response = bot_client.post(
+        f"/conversations/{cid}/actions",
+        {"external_id": "a1", "name": "issue_credit", "params": {"amount": 80}},
+    )
+
+    assert response.json()["decision"]["escalate"] is True
+    assert Handoff.objects.get(conversation_id=cid).team == billing
+
+
+def test_the_first_matching_rule_wins(bot_client: BotClient) -> None:
+    shipping = TeamFactory(slug="shipping")
+    rules = TriggerPolicy.current().routing_rules
+    rules.create(position=2, trigger_kind="human_requested", team=TeamFactory(slug="vip"))
+    rules.create(position=1, trigger_kind="human_requested", team=shipping)
+    cid = bot_client.open_conversation()["id"]
+
+    bot_client.post(
+        f"/conversations/{cid}/messages",
+        {"external_id": "m1", "sender": "customer", "text": "Can I talk to a real person?"},
+    )
+
+    assert Handoff.objects.get(conversation_id=cid).team == shipping
+
+
+@pytest.mark.usefixtures("scope")
+def test_the_team_the_bot_names_beats_the_rules(bot_client: BotClient) -> None:
+    TeamFactory(slug="vip")
+    TriggerPolicy.current().routing_rules.create(
+        action_name="lookup_order", team=TeamFactory(slug="shipping")
+    )
+    named, unnamed = (bot_client.open_conversation(f"c-{n}")["id"] for n in (1, 2))
+    for cid in (named, unnamed):
+        bot_client.post(
+            f"/conversations/{cid}/actions",
+            {"external_id": "a1", "name": "lookup_order", "params": {"order": "1234"}},
+        )
+
+    bot_client.post(f"/conversations/{named}/handoff", {"external_id": "h", "team": "vip"})
+    bot_client.post(f"/conversations/{unnamed}/handoff", {"external_id": "h"})
+
+    assert Handoff.objects.get(conversation_id=named).team.slug == "vip"
+    assert Handoff.objects.get(conversation_id=unnamed).team.slug == "shipping"
+
+
+def test_no_rule_matching_falls_back_to_the_default_team(bot_client: BotClient) -> None:
+    default = TeamFactory(slug="general", is_default=True)
+    TriggerPolicy.current().routing_rules.create(
+        trigger_kind="distress", team=TeamFactory(slug="care")
+    )
+    cid = bot_client.open_conversation()["id"]
+
+    bot_client.post(
+        f"/conversations/{cid}/messages",
+        {"external_id": "m1", "sender": "customer", "text": "Can I talk to a real person?"},
+    )
+
+    assert Handoff.objects.get(conversation_id=cid).team == default

@@ -4,8 +4,8 @@ from django.test import Client
 from django.urls import reverse
 
 from escalation import conversations
-from escalation.models import PolicyChange, TriggerPolicy
-from tests.factories import ConversationFactory
+from escalation.models import PolicyChange, RoutingRule, TriggerPolicy
+from tests.factories import ConversationFactory, TeamFactory
 
 FORM = {
     "low_confidence_threshold": "0.5",
@@ -16,6 +16,11 @@ FORM = {
     "max_wait_seconds": "300",
     "max_held_soft_signals": "3",
     "default_handle_seconds": "600",
+    "agent_reply_timeout_minutes": "10",
+    "routing_rules-TOTAL_FORMS": "0",
+    "routing_rules-INITIAL_FORMS": "0",
+    "routing_rules-MIN_NUM_FORMS": "0",
+    "routing_rules-MAX_NUM_FORMS": "1000",
 }
 
 
@@ -88,3 +93,47 @@ def test_an_agent_cannot_open_the_policy(db: None) -> None:
     response = client.get(change_url())
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def one_rule(team_pk: int, **fields: str) -> dict[str, str]:
+    rule = {"position": "0", "trigger_kind": "", "action_name": "", "team": str(team_pk)} | fields
+    return {"routing_rules-TOTAL_FORMS": "1"} | {
+        f"routing_rules-0-{name}": value for name, value in rule.items()
+    }
+
+
+def test_supervisor_sets_the_reply_timeout_and_a_routing_rule(supervisor: Client) -> None:
+    billing = TeamFactory(slug="billing")
+    form = FORM | {"agent_reply_timeout_minutes": "5", "_save": "1"}
+
+    response = supervisor.post(
+        change_url(), form | one_rule(billing.pk, action_name="issue_credit")
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert TriggerPolicy.current().agent_reply_timeout_minutes == 5
+    rule = RoutingRule.objects.get()
+    assert (rule.action_name, rule.team) == ("issue_credit", billing)
+    assert PolicyChange.objects.get().changes == {"agent_reply_timeout_minutes": [10, 5]}
+
+
+def test_a_rule_that_matches_nothing_is_refused(supervisor: Client) -> None:
+    billing = TeamFactory(slug="billing")
+
+    response = supervisor.post(change_url(), FORM | {"_save": "1"} | one_rule(billing.pk))
+
+    assert response.status_code == 200
+    assert b"A routing rule names a trigger, an action, or both." in response.content
+    assert not RoutingRule.objects.exists()
+
+
+def test_preview_keeps_the_routing_rules_being_edited(supervisor: Client) -> None:
+    billing = TeamFactory(slug="billing")
+    form = FORM | {"_whatif": "1"} | one_rule(billing.pk, trigger_kind="distress")
+
+    response = supervisor.post(change_url(), form)
+
+    assert response.status_code == 200
+    assert b'name="routing_rules-TOTAL_FORMS"' in response.content
+    assert b'<option value="distress" selected>' in response.content
+    assert not RoutingRule.objects.exists()

@@ -142,12 +142,16 @@ class Command(BaseCommand):
         chat_customer(user=user)
 
     def load_teams_and_profiles(self) -> None:
-        """Teams (shipping is the default) and the agents' profiles; ana starts available."""
+        """Teams (shipping is the default; credits go to billing) and the agents' profiles;
+        ana starts available."""
         teams = {}
         for slug, name, is_default in TEAMS:
             teams[slug], _ = Team.objects.get_or_create(
                 slug=slug, defaults={"name": name, "is_default": is_default}
             )
+        TriggerPolicy.current().routing_rules.get_or_create(
+            action_name="issue_credit", defaults={"team": teams["billing"]}
+        )
         for username, team_slugs, presence in PROFILES:
             profile, created = AgentProfile.objects.get_or_create(
                 user=User.objects.get(username=username)

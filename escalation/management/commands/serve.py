@@ -5,13 +5,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalation.processes import daphne_command, stop, worker_command
+from escalation.processes import EagerBeat, daphne_command, stop, worker_command
 
 
 class Command(BaseCommand):
     help = (
         "Serve the console, the customer chat and the API with daphne; with REDIS_URL set, "
-        "also run a Celery worker with beat beside it."
+        "also run a Celery worker with beat beside it; without, run the periodic tasks here."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,8 +29,11 @@ class Command(BaseCommand):
             f"  health          {base}/healthz\n"
             "  logins (password handover-demo): agents ana, ben; supervisor sam; customer maria\n"
         )
-        worker = None
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
+        worker = beat = None
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            beat = EagerBeat(settings.CELERY_BEAT_SCHEDULE)
+            beat.start()
+        else:
             worker = subprocess.Popen(worker_command("-B", "-l", "info"))  # noqa: S603
         try:
             subprocess.run(daphne_command(host, port), check=False)  # noqa: S603
@@ -39,3 +42,5 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 stop(worker)
+            if beat is not None:
+                beat.stop()
