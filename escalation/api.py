@@ -93,11 +93,17 @@ STATUS_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
     409: "conflict",
     413: "too_large",
     422: "invalid",
     429: "rate_limited",
 }
+
+
+def status_code_name(status: int) -> str:
+    return STATUS_CODES.get(status, "error")
 
 
 def error_response(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
@@ -110,7 +116,7 @@ def error_response(request: HttpRequest, status: int, code: str, message: str) -
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, ApiError):  # ninja wraps errors raised while parsing the body
         exc = exc.__cause__
-    code = getattr(exc, "code", STATUS_CODES.get(exc.status_code, "error"))
+    code = getattr(exc, "code", status_code_name(exc.status_code))
     message = exc.message
     if isinstance(exc, AuthenticationError):
         message = "A valid API key is required: Authorization: Bearer <key>."
