@@ -23,7 +23,7 @@ class ApiBodyLimitMiddleware:
                 # limit, and keep what was read as the body the API will parse.
                 body = request.read(limit + 1)
                 length = len(body)
-                request._body = body  # type: ignore[attr-defined]
+                request._body = body
             if length > limit:
                 return JsonResponse(
                     {"error": {"code": "too_large", "message": f"The body is over {limit} bytes."}},
