@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs from its own static files, not a CDN (the CSP)
     "django_htmx",
     "template_partials",
     "channels",
