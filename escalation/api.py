@@ -4,20 +4,23 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
+from ninja.throttling import SimpleRateThrottle
 from pydantic import AfterValidator
 
 from escalation import conversations, decisions, payloads
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
 from escalation.models import ApiKey, Bot, Conversation, Team
+from escalation.redaction import secrets_mask
 
 MAX_PARAMS_DEPTH = 5
 
@@ -48,10 +51,28 @@ class BotKeyAuth(HttpBearer):
         )
         if key is None:
             return None
+        request.api_key = key  # type: ignore[attr-defined]
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return key.bot
+
+
+class ApiKeyThrottle(SimpleRateThrottle):
+    """At most settings.API_RATE_LIMIT requests per key in a sliding window, counted in the
+    cache (Redis when configured, so every process shares it); more are answered 429 with
+    Retry-After. Refused requests do not count."""
+
+    def __init__(self) -> None:
+        super().__init__(rate="1/s")  # replaced per request: the setting may change
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.num_requests, self.duration = self.parse_rate(settings.API_RATE_LIMIT)
+        return super().allow_request(request)
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        key = getattr(request, "api_key", None)
+        return f"api-rate:{key.hashed_key}" if key is not None else None
 
 
 api = NinjaAPI(
@@ -59,6 +80,7 @@ api = NinjaAPI(
     version="1",
     description="Post turns, ask before acting or bluffing, and hand off to a human.",
     auth=BotKeyAuth(),
+    throttle=ApiKeyThrottle(),
     parser=JsonObjectParser(),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
@@ -71,11 +93,17 @@ STATUS_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
     409: "conflict",
     413: "too_large",
     422: "invalid",
     429: "rate_limited",
 }
+
+
+def status_code_name(status: int) -> str:
+    return STATUS_CODES.get(status, "error")
 
 
 def error_response(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
@@ -88,10 +116,12 @@ def error_response(request: HttpRequest, status: int, code: str, message: str) -
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, ApiError):  # ninja wraps errors raised while parsing the body
         exc = exc.__cause__
-    code = getattr(exc, "code", STATUS_CODES.get(exc.status_code, "error"))
+    code = getattr(exc, "code", status_code_name(exc.status_code))
     message = exc.message
     if isinstance(exc, AuthenticationError):
         message = "A valid API key is required: Authorization: Bearer <key>."
+    if isinstance(exc, Throttled):
+        message = f"Over {settings.API_RATE_LIMIT} requests for this key; see Retry-After."
     return error_response(request, exc.status_code, code, message)
 
 
@@ -313,7 +343,7 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-ERRORS: dict[int, type[Schema]] = {code: ErrorOut for code in (400, 401, 404, 409, 413, 422)}
+ERRORS: dict[int, type[Schema]] = {code: ErrorOut for code in (400, 401, 404, 409, 413, 422, 429)}
 
 
 def conversation_payload(conversation: Conversation) -> dict[str, Any]:
@@ -401,7 +431,9 @@ def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn)
         )
     except conversations.ConversationClosed as exc:
         raise ApiError(409, "with_human", str(exc)) from exc
-    if created is False and (message.sender != payload.sender or message.text != payload.text):
+    if created is False and (
+        message.sender != payload.sender or message.text != secrets_mask(payload.text)
+    ):
         raise ApiError(409, "external_id_reused", "This external_id names another message.")
     return Status(201 if created else 200, {"message": message, "decision": message.decision})
 

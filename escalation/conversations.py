@@ -10,6 +10,7 @@ from django.utils import timezone
 from escalation import decisions, events
 from escalation.idempotency import create_once
 from escalation.models import AIAction, Bot, Conversation, Customer, Message
+from escalation.redaction import secrets_mask, secrets_mask_json
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,12 +81,13 @@ def message_add(
     sent_at: datetime | None = None,
     agent: Any = None,
 ) -> Message:
-    """Append a message to the transcript; every message is stored through here."""
+    """Append a message to the transcript; every message is stored through here, with the
+    secrets in it masked."""
     message = Message.objects.create(
         conversation=conversation,
         external_id=external_id,
         sender=sender,
-        text=text,
+        text=secrets_mask(text),
         confidence=confidence,
         sent_at=sent_at or timezone.now(),
         agent=agent,
@@ -191,9 +193,9 @@ def action_record(
             conversation=locked,
             external_id=external_id,
             name=name,
-            params=params,
+            params=secrets_mask_json(params),
             outcome=outcome or AIAction.Outcome.SUCCEEDED,
-            detail=detail,
+            detail=secrets_mask(detail),
         )
         action.save()
         action.decision = decisions.decision_after_action(conversation=locked, action=action)

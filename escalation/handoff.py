@@ -10,6 +10,7 @@ from escalation import conversations, events
 from escalation.capacity import capacity_estimate
 from escalation.idempotency import create_once
 from escalation.models import AgentProfile, Conversation, Handoff, Message, RoutingRule, Team
+from escalation.redaction import secrets_mask
 from escalation.summary import summary_write
 
 
@@ -47,8 +48,8 @@ def handoff_create(
             external_id=external_id,
             estimated_wait_seconds=capacity_estimate(team=routed_to).estimated_wait_seconds,
             identity=locked.customer.identity_snapshot(),
-            summary=summary.strip() or summary_write(conversation=locked),
-            reason=reason,
+            summary=secrets_mask(summary.strip()) or summary_write(conversation=locked),
+            reason=secrets_mask(reason),
             actions=[action.snapshot() for action in locked.actions.all()],
             triggers=triggers or [],
             team=routed_to,

@@ -82,6 +82,9 @@ class Customer(models.Model):
         help_text="The web chat login that verifies this customer.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When their personal data was erased."
+    )
 
     class Meta:
         constraints = [

@@ -266,7 +266,10 @@ def _fcr_facts(handoff: Handoff, *, now: datetime) -> tuple[FirstContactFacts, d
 def outcome_compute(*, handoff: Handoff, now: datetime | None = None) -> HandoffOutcome:
     """Judge the handoff from its transcript and store it; running it again recomputes."""
     now = now or timezone.now()
-    handoff = Handoff.objects.get(pk=handoff.pk)
+    handoff = Handoff.objects.select_related("conversation__customer").get(pk=handoff.pk)
+    existing = HandoffOutcome.objects.filter(handoff=handoff).first()
+    if existing is not None and handoff.conversation.customer.erased_at is not None:
+        return existing  # judged before the transcript was erased; the erased text proves nothing
     before, after = _customer_messages(handoff)
     restatement = restatement_find(before=before, after=after)
     facts, window_closes_at = _fcr_facts(handoff, now=now)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from escalation.conversations import message_add
 from escalation.models import Handoff, Message
+from escalation.redaction import secrets_mask
 from surveys.models import Survey
 
 SALT = "surveys.link"
@@ -103,6 +104,6 @@ def survey_answer(
             did_help=did_help,
             had_to_repeat=had_to_repeat,
             rating=rating,
-            comment=comment,
+            comment=secrets_mask(comment),
         )
     )

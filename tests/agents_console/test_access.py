@@ -55,3 +55,39 @@ def test_unknown_case_is_404(agent_client: Client, page: str) -> None:
     response = agent_client.post(page) if page.endswith("claim/") else agent_client.get(page)
 
     assert response.status_code == 404
+
+
+def every_console_path(pk: int) -> list[str]:
+    """Every URL of the console and the dashboard, today's and any added later."""
+    from agents_console.urls import urlpatterns
+    from surveys.urls import metrics_urlpatterns
+
+    console = [f"/console/{p.pattern}" for p in urlpatterns]
+    metrics = [f"/console/metrics/{p.pattern}" for p in metrics_urlpatterns]
+    return [path.replace("<int:pk>", str(pk)) for path in console + metrics]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_console_url_refuses_anonymous_visitors(queued: Handoff, method: str) -> None:
+    for path in every_console_path(queued.pk):
+        response = getattr(Client(), method)(path)
+        assert response.status_code in (302, 403, 405), path
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/"), path
+    queued.refresh_from_db()
+    assert queued.status == Handoff.Status.QUEUED
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_console_url_refuses_customers(queued: Handoff, method: str) -> None:
+    customer = logged_in(UserFactory(username="maria"))
+    for path in every_console_path(queued.pk):
+        assert getattr(customer, method)(path).status_code in (403, 405), path
+    queued.refresh_from_db()
+    assert queued.status == Handoff.Status.QUEUED
+
+
+def test_agents_are_not_let_into_the_admin(agent_client: Client) -> None:
+    response = agent_client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
