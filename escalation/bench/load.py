@@ -21,6 +21,7 @@ from escalation.bench.report import Figure, percentile
 
 CONCURRENT_BOTS = 8
 FRAME_TIMEOUT = 30.0
+WAVE = 20  # agent sockets opening at the same moment
 
 
 class BenchBroken(Exception):
@@ -296,8 +297,8 @@ async def sockets_open(
 ) -> tuple[list[aiohttp.ClientSession], list[aiohttp.ClientWebSocketResponse]]:
     sessions = [new_session(c, base_url) for c in cookies]
     sockets: list[aiohttp.ClientWebSocketResponse] = []
-    for start in range(0, len(sessions), 50):  # connect in waves, as a shift starts
-        batch = sessions[start : start + 50]
+    for start in range(0, len(sessions), WAVE):  # connect in waves, as a shift starts
+        batch = sessions[start : start + WAVE]
         opened = await asyncio.gather(*(agent_socket(s, base_url) for s in batch))
         await asyncio.gather(*(ws.receive() for ws in opened))  # connected: the queue arrived
         sockets += opened

@@ -29,7 +29,7 @@ FIGURES = {
 
 
 def test_a_small_bench_reports_every_figure_and_loses_nothing() -> None:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             sys.executable,
             "manage.py",
