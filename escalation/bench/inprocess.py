@@ -139,12 +139,19 @@ def queue_screen(client: Client, *, bot_id: int, repeat: int) -> list[Figure]:
     ]
 
 
-def scans_of(plan: dict[str, Any]) -> list[str]:
+def plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's nodes that read a table, depth first."""
     found = []
-    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") in LARGE_TABLES:
-        found.append(plan["Relation Name"])
+    if "Relation Name" in plan:
+        found.append(
+            {
+                "node": plan["Node Type"],
+                "table": plan["Relation Name"],
+                "index": plan.get("Index Name"),
+            }
+        )
     for child in plan.get("Plans", []):
-        found += scans_of(child)
+        found += plan_nodes(child)
     return found
 
 
@@ -164,8 +171,14 @@ def hot_path_plans(*, calls: dict[str, Callable[[], object]]) -> dict[str, Any]:
                 cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
                 plan = cursor.fetchone()[0]
                 plan = json.loads(plan) if isinstance(plan, str) else plan
+                nodes = plan_nodes(plan[0]["Plan"])
+                scans = [n["table"] for n in nodes if n["node"] == "Seq Scan"]
                 plans.append(
-                    {"sql": sql[:160], "seq_scans": scans_of(plan[0]["Plan"]), "plan": plan}
+                    {
+                        "sql": sql[:160],
+                        "reads": nodes,
+                        "seq_scans": [t for t in scans if t in LARGE_TABLES],
+                    }
                 )
         result[name] = {
             "queries": len(plans),

@@ -53,6 +53,13 @@ class Command(BaseCommand):
         )
         report = run(plan, say=lambda text: self.stderr.write(f"· {text}"))
         self.stdout.write(report.table())
+        hot_paths = report.sections.get("data_volume", {}).get("hot_paths", {})
+        for name, path in hot_paths.items():
+            scans = ", ".join(path["seq_scans"]) or "none"
+            self.stdout.write(
+                f"EXPLAIN {name}: {path['queries']} queries; "
+                f"sequential scans of large tables: {scans}"
+            )
         for error in report.errors:
             self.stdout.write(f"error: {error}")
         self.stdout.write(report.as_json())
