@@ -9,7 +9,7 @@ from agents_console.roles import is_supervisor
 from escalation.models import AgentProfile, Handoff
 
 URGENT_TRIGGERS = frozenset({"human_requested", "out_of_scope", "distress"})
-QUEUE_LIMIT = 200
+QUEUE_LIMIT = 50  # the most urgent, oldest first; more rows cost every open and every agent socket
 ALL_TEAMS_GROUP = "console.queue.all"
 NO_TEAM_GROUP = "console.queue.team-none"
 

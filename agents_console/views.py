@@ -160,13 +160,21 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 # The case ------------------------------------------------------------------------------------
 
 
-def transcript_context(handoff: Handoff) -> dict[str, Any]:
-    """The whole transcript in one query, and where the handoff happened in it."""
-    messages = list(
+TRANSCRIPT_RECENT = 200
+
+
+def transcript_context(handoff: Handoff, *, everything: bool = False) -> dict[str, Any]:
+    """The latest TRANSCRIPT_RECENT lines (or all of them) in one query, whether there are
+    earlier ones, and where the handoff happened. A long transcript costs its render time on
+    every open and poll; the earlier lines are one link away."""
+    latest = (
         Message.objects.filter(conversation_id=handoff.conversation_id)
         .select_related("agent")
-        .order_by("id")
+        .order_by("-id")
     )
+    rows = list(latest if everything else latest[: TRANSCRIPT_RECENT + 1])
+    has_earlier = len(rows) > TRANSCRIPT_RECENT and not everything
+    messages = rows[:TRANSCRIPT_RECENT][::-1] if has_earlier else rows[::-1]
     marker = next(
         (
             m.pk
@@ -175,14 +183,14 @@ def transcript_context(handoff: Handoff) -> dict[str, Any]:
         ),
         None,
     )
-    return {"transcript": messages, "handoff_marker": marker}
+    return {"transcript": messages, "handoff_marker": marker, "has_earlier": has_earlier}
 
 
 @require_GET
 @agent_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     handoff = handoff_or_404(pk)
-    transcript = transcript_context(handoff)
+    transcript = transcript_context(handoff, everything=request.GET.get("all") == "1")
     if request.htmx:  # type: ignore[attr-defined]
         return render(
             request,

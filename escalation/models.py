@@ -347,7 +347,11 @@ class Handoff(models.Model):
                 name="claimed_handoff_has_agent",
             ),
         ]
-        indexes = [models.Index(fields=["status", "queued_at"])]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            # The recent handle time (capacity) reads the latest resolved handoffs.
+            models.Index(fields=["status", "resolved_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Handoff {self.pk} of {self.conversation}"

@@ -52,7 +52,7 @@ def worker_command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "escalation", "worker", *extra]
 
 
-def daphne_command(host: str, port: int) -> list[str]:
+def daphne_command(host: str, port: int, verbosity: int = 1) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -61,6 +61,8 @@ def daphne_command(host: str, port: int) -> list[str]:
         host,
         "-p",
         str(port),
+        "-v",
+        str(verbosity),
         "escalation.asgi:application",
     ]
 
@@ -93,11 +95,16 @@ def wait_until_serving(base_url: str, process: subprocess.Popen[Any], timeout: f
 
 @contextlib.contextmanager
 def daphne_server(
-    env: Mapping[str, str] | None = None, port: int | None = None, host: str = "127.0.0.1"
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    verbosity: int = 1,
 ) -> Iterator[tuple[str, subprocess.Popen[Any]]]:
-    """Daphne serving the project on a loopback port: yields its base URL and its process."""
+    """Daphne serving the project on a loopback port: yields its base URL and its process.
+    Verbosity 0 drops the access log (the benchmark's thousands of requests)."""
     port = port or free_port()
-    process = subprocess.Popen(daphne_command(host, port), env=child_env(env))  # noqa: S603
+    command = daphne_command(host, port, verbosity)
+    process = subprocess.Popen(command, env=child_env(env))  # noqa: S603
     try:
         base_url = f"http://{host}:{port}"
         wait_until_serving(base_url, process)

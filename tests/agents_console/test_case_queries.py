@@ -3,6 +3,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from agents_console.views import TRANSCRIPT_RECENT
 from escalation.models import Handoff, Message
 
 
@@ -41,14 +42,26 @@ def test_case_screen_queries_do_not_grow_with_the_transcript(
     assert at_thousand <= 20
 
 
-def test_thousand_message_transcript_renders_every_line(
+def test_long_transcript_shows_the_latest_lines_and_links_the_earlier(
     agent_client: Client, claimed: Handoff
 ) -> None:
     add_messages(claimed, 1000)
+    latest = Message.objects.filter(conversation=claimed.conversation).latest("id")
 
     content = agent_client.get(f"/console/cases/{claimed.pk}/").content.decode()
+
+    assert content.count('class="message ') == TRANSCRIPT_RECENT
+    assert f'id="message-{latest.pk}"' in content
+    assert f"/console/cases/{claimed.pk}/?all=1" in content
+
+
+def test_the_whole_transcript_is_one_link_away(agent_client: Client, claimed: Handoff) -> None:
+    add_messages(claimed, 1000)
+
+    content = agent_client.get(f"/console/cases/{claimed.pk}/?all=1").content.decode()
 
     assert (
         content.count('class="message ')
         == Message.objects.filter(conversation=claimed.conversation).count()
     )
+    assert "Show the earlier messages" not in content
