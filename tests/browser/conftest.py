@@ -28,6 +28,7 @@ SERIOUS = {"serious", "critical"}
 expect.set_options(timeout=15_000)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django puts transactional tests last
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: once Playwright's sync API has started, an event loop runs in
     the main thread for the rest of the session, and Django's async-safety check (which the
