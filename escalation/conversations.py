@@ -184,8 +184,10 @@ def action_record(
     params: dict[str, Any],
     outcome: str | None,
     detail: str = "",
+    summary: str = "",
 ) -> tuple[AIAction, bool]:
-    """Record an action the AI took or wants to take, checked against its authorised scope."""
+    """Record an action the AI took or wants to take, checked against its authorised scope;
+    `summary` is what the AI would hand over if the action makes it hand off."""
 
     def create() -> AIAction:
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -198,7 +200,9 @@ def action_record(
             detail=secrets_mask(detail),
         )
         action.save()
-        action.decision = decisions.decision_after_action(conversation=locked, action=action)
+        action.decision = decisions.decision_after_action(
+            conversation=locked, action=action, summary=summary
+        )
         action.save(update_fields=["decision"])
         return action
 

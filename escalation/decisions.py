@@ -141,9 +141,10 @@ def decide_and_act(
     results: list[triggers.TriggerResult],
     capacity: Capacity,
     policy: TriggerPolicy,
+    summary: str = "",
 ) -> dict[str, Any]:
     """Hand off (or count a held soft signal) as the verdict says, inside the caller's
-    transaction, and answer the decision."""
+    transaction, and answer the decision. `summary` is the AI's own, when it wrote one."""
     verdict = verdict_reach(
         results=results,
         capacity=capacity,
@@ -163,6 +164,7 @@ def decide_and_act(
             conversation=conversation,
             triggers=[r.as_dict() for r in fired],
             reason="; ".join(r.evidence for r in fired),
+            summary=summary,
         )
     return decision_payload(
         conversation=conversation, triggers=reported, capacity=capacity, handoff=handoff
@@ -194,7 +196,9 @@ def authorised_scope() -> triggers.Scope:
     return triggers.Scope(actions=actions)
 
 
-def decision_after_action(*, conversation: Conversation, action: AIAction) -> dict[str, Any]:
+def decision_after_action(
+    *, conversation: Conversation, action: AIAction, summary: str = ""
+) -> dict[str, Any]:
     """Check the action against the AI's authorised scope; a blocked one is recorded as such,
     with the rule, and hands off."""
     result = triggers.out_of_scope(name=action.name, params=action.params, scope=authorised_scope())
@@ -207,7 +211,11 @@ def decision_after_action(*, conversation: Conversation, action: AIAction) -> di
     policy = TriggerPolicy.current()
     capacity = capacity_estimate(policy=policy)
     return decide_and_act(
-        conversation=conversation, results=[result], capacity=capacity, policy=policy
+        conversation=conversation,
+        results=[result],
+        capacity=capacity,
+        policy=policy,
+        summary=summary,
     )
 
 

@@ -106,6 +106,7 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
             name=name,
             params=params,
             outcome=None,
+            summary=draft.summary,
         )
         if action.decision and action.decision["escalate"]:
             return "handed off"

@@ -91,8 +91,12 @@ def live_server_url(transactional_db: None) -> Iterator[str]:
     configured channel layer, with a real Celery worker process when Celery is not eager."""
     from django.db import connection
 
-    from escalation.processes import celery_worker, daphne_server, database_url
+    from escalation.processes import celery_worker, daphne_server, database_url, free_port
 
-    env = {"DATABASE_URL": database_url(connection.settings_dict)}
-    with celery_worker(env), daphne_server(env) as (base_url, _process):
+    port = free_port()
+    env = {
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "SITE_URL": f"http://127.0.0.1:{port}",  # links in messages point at this server
+    }
+    with celery_worker(env), daphne_server(env, port=port) as (base_url, _process):
         yield base_url

@@ -123,9 +123,15 @@
 
   document.addEventListener("keydown", function (evt) {
     var reply = document.getElementById("reply-text");
+    if (!reply) return;
     if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey) && evt.target === reply) {
       evt.preventDefault();
       htmx.trigger(reply.form, "submit");
+    }
+    // Alt+R, whatever the browser's own access-key modifiers are.
+    if (evt.altKey && !evt.ctrlKey && !evt.metaKey && evt.code === "KeyR") {
+      evt.preventDefault();
+      reply.focus();
     }
   });
 

@@ -135,6 +135,15 @@ def test_a_blocked_credit_hands_off_instead_of_answering(maria: Any, monkeypatch
     assert Handoff.objects.get().status == Handoff.Status.QUEUED
 
 
+def test_a_credit_over_the_limit_hands_over_the_assistants_summary(maria: Any) -> None:
+    text = "I want a refund of 80 EUR for order 1234"
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text=text)
+    chat_turn_respond.apply(args=[message.pk])
+    handoff = Handoff.objects.get(conversation=message.conversation)
+    assert handoff.summary == "The customer asks for a credit of 80 EUR for order 1234."
+    assert [a["outcome"] for a in handoff.actions] == ["blocked"]
+
+
 def test_the_queue_status_shows_the_notice_and_place(maria: Any, maria_client: Client) -> None:
     message, _ = chat_message_send(customer=chat_customer(user=maria), text="A person, please")
     assert chat_turn_respond.apply(args=[message.pk]).get() == "handed off"
