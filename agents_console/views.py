@@ -110,6 +110,12 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @agent_required
 def presence_update(request: HttpRequest) -> HttpResponse:
+    """Available / away, or new-handoff alerts (browser notification and sound) on / off."""
+    if "alerts" in request.POST:
+        profile = presence.profile_for(user=request.user)
+        profile.wants_notifications = request.POST["alerts"] == "on"
+        profile.save(update_fields=["wants_notifications"])
+        return redirect("console:queue")
     try:
         profile = presence.presence_set(
             user=request.user, presence=request.POST.get("presence", "")
@@ -210,13 +216,18 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     viewers = CaseViewer.objects.filter(handoff=handoff).select_related("user")
     is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
+    fired = [t for t in handoff.triggers if t.get("fired")]
     context = (
         profile_context(request)
         | transcript
         | {
             "handoff": handoff,
             "customer": handoff.conversation.customer,
-            "trigger_list": [t for t in handoff.triggers if t.get("fired")],
+            "trigger_list": fired,
+            # The reason the bot gave, unless it only repeats the triggers' evidence.
+            "reason": ""
+            if handoff.reason == "; ".join(t["evidence"] for t in fired)
+            else handoff.reason,
             "notes": Note.objects.filter(handoff=handoff).select_related("author"),
             "audit": AuditEvent.objects.filter(handoff=handoff).select_related("actor"),
             "viewers": viewers_other_than(viewer_names(viewers), request.user.pk),

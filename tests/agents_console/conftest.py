@@ -47,7 +47,7 @@ def queued(db: None) -> Handoff:
                 "params": {"amount": 80},
                 "outcome": "blocked",
                 "detail": "",
-                "rule": "max_amount 50",
+                "rule": "blocked by rule issue_credit.amount ≤ 50 (asked 80)",
             }
         ],
     )

@@ -18,7 +18,7 @@ def test_case_shows_identity_summary_actions_and_triggers(
     assert "Verified by login" in content
     assert queued.identity["email"] in content
     assert "Order 1234 is late." in content
-    assert "Blocked by rule: <strong>max_amount 50</strong>" in content
+    assert "<strong>Blocked by rule issue_credit.amount ≤ 50 (asked 80)</strong>" in content
     assert "low_confidence" in content and "confidence 0.3" in content
 
 
@@ -99,3 +99,16 @@ def test_case_names_the_other_viewers_not_yourself(
     content = agent_client.get(f"/console/cases/{queued.pk}/").content.decode()
 
     assert "Also viewing: Ben Okafor<" in content
+
+
+def test_why_it_escalated_says_each_reason_once(agent_client: Client) -> None:
+    evidence = "blocked by rule issue_credit.amount ≤ 50 (asked 80)"
+    trigger = {"kind": "out_of_scope", "fired": True, "evidence": evidence}
+    repeated = HandoffFactory(reason=evidence, triggers=[trigger])
+    own_words = HandoffFactory(reason="Customer is a VIP", triggers=[trigger])
+
+    repeated_page = agent_client.get(f"/console/cases/{repeated.pk}/").content.decode()
+    own_page = agent_client.get(f"/console/cases/{own_words.pk}/").content.decode()
+
+    assert repeated_page.count(evidence) == 1
+    assert "Customer is a VIP" in own_page and evidence in own_page

@@ -52,3 +52,17 @@ def test_agent_heard_from_within_the_grace_period_stays_available(
 
     assert presence_expire() == 0
     assert AgentProfile.objects.get(user=agent).presence == "available"
+
+
+def test_agent_mutes_and_restores_new_handoff_alerts(agent_client: Client, agent: Any) -> None:
+    muted = agent_client.post("/console/presence/", {"alerts": "off"}, follow=True)
+
+    profile = AgentProfile.objects.get(user=agent)
+    assert not profile.wants_notifications and profile.presence == "available"
+    assert 'data-notify="0"' in muted.content.decode()
+    assert 'value="on"' in muted.content.decode()
+
+    restored = agent_client.post("/console/presence/", {"alerts": "on"}, follow=True)
+
+    assert AgentProfile.objects.get(user=agent).wants_notifications
+    assert 'data-notify="1"' in restored.content.decode()

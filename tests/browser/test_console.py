@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import APIRequestContext, Page, WebSocketRoute, expect
 
-from escalation.models import AgentProfile, Handoff
+from escalation.models import Handoff
 from tests.browser.conftest import assert_accessible, bot_handoff
 from tests.factories import HandoffFactory
 
@@ -84,8 +84,10 @@ def test_a_new_handoff_notifies_available_agents_with_a_sound(
 def test_an_agent_who_opted_out_gets_no_notification_or_sound(
     signed_in: Callable[..., Page], people: dict[str, Any], bot_api: APIRequestContext
 ) -> None:
-    AgentProfile.objects.filter(user=people["ana"]).update(wants_notifications=False)
     page = queue_watched_by(signed_in, people["ana"])
+    page.get_by_role("button", name="Mute alerts").click()
+    expect(page.get_by_role("button", name="Turn alerts on")).to_be_visible()
+    expect(page.locator("#live-status")).to_have_text("Live")
     handoff_id = bot_handoff(bot_api, name="Lena Fischer", summary="Charged twice.")
     expect(page.locator(f"#handoff-{handoff_id}")).to_contain_text("Lena Fischer")
     assert page.evaluate("window.shownNotifications") == []
