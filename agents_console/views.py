@@ -217,6 +217,8 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     viewers = CaseViewer.objects.filter(handoff=handoff).select_related("user")
     is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
     fired = [t for t in handoff.triggers if t.get("fired")]
+    # The reason the bot gave, unless it only repeats the triggers' evidence.
+    evidence = "; ".join(t["evidence"] for t in fired)
     context = (
         profile_context(request)
         | transcript
@@ -224,10 +226,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
             "handoff": handoff,
             "customer": handoff.conversation.customer,
             "trigger_list": fired,
-            # The reason the bot gave, unless it only repeats the triggers' evidence.
-            "reason": ""
-            if handoff.reason == "; ".join(t["evidence"] for t in fired)
-            else handoff.reason,
+            "reason": "" if handoff.reason == evidence else handoff.reason,
             "notes": Note.objects.filter(handoff=handoff).select_related("author"),
             "audit": AuditEvent.objects.filter(handoff=handoff).select_related("actor"),
             "viewers": viewers_other_than(viewer_names(viewers), request.user.pk),
