@@ -2,23 +2,19 @@
 console's templates, swapped out-of-band by id in every browser that should see it. Only the
 event fan-out (escalation/events.py) calls these, after commit."""
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
 from agents_console import queue
 from agents_console.models import CaseViewer
+from escalation import dispatch
 from escalation.models import Handoff, Message
 
 EVENT_TYPE = "console.event"
 
 
 def group_send(groups: list[str], html: str) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     for group in groups:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "html": html})
+        dispatch.group_send(group, {"type": EVENT_TYPE, "html": html})
 
 
 def queue_row_html(handoff: Handoff, *, is_new: bool = False) -> str:
