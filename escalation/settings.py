@@ -117,8 +117,10 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_RESULT_EXPIRES = 3600
+# No result backend: a task's result is what it wrote to the database, and nothing waits on
+# one; sending a task then needs the broker alone.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 # Tasks say themselves whether they are idempotent (acks_late=True); those are acknowledged
 # after they ran, and a worker that dies mid-task leaves the message to another: at once when
 # a pool child is lost, after the visibility timeout when the whole worker is gone. Keep the
@@ -132,9 +134,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600),
     **REDIS_TIMEOUTS,
 }
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": REDIS_TIMEOUT_SECONDS}}
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
-CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
