@@ -3,7 +3,6 @@ record, so the Bot API, the web chat and the console still store and answer; whe
 back, sockets re-sync and the sweeps send the work that could not be queued."""
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,11 @@ from django.db import connection
 from escalation.models import Handoff, Message, WebhookDelivery
 from escalation.processes import celery_worker, daphne_server, database_url, redis_server
 from surveys.models import Survey
-from tests.escalation.webhook_server import Endpoint, endpoint_serve
+from tests.escalation.webhook_server import Endpoint
 from tests.factories import bot_with_key, console_agent
 from tests.live import bot_post, eventually, http, session_headers, socket_first_frame
 
 QUICK = 1.5  # seconds per request: what "answers promptly" means while Redis is down
-
-
-@pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
-    yield from endpoint_serve([200])
 
 
 @pytest.mark.django_db(transaction=True)
