@@ -7,7 +7,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,11 +43,15 @@ def cluster(django_db_setup: None, django_db_blocker: Any) -> Iterator[Cluster]:
             "SURVEY_DELAY_SECONDS": "0",
         }
         # One process each, thread pool: a SIGKILL takes the whole worker down at once.
-        workers = [
-            stack.enter_context(celery_worker(env, name=name, extra=("-P", "threads")))
-            for name in ("one", "two")
+        processes: list[AbstractContextManager[Any]] = [
+            celery_worker(env, name="one", extra=("-P", "threads")),
+            celery_worker(env, name="two", extra=("-P", "threads")),
+            daphne_server(env),
+            daphne_server(env),
         ]
-        servers = [stack.enter_context(daphne_server(env))[0] for _ in range(2)]
+        with ThreadPoolExecutor(len(processes)) as pool:  # they start in parallel
+            started = list(pool.map(stack.enter_context, processes))
+        workers, servers = started[:2], [base_url for base_url, _ in started[2:]]
         yield Cluster(servers=servers, redis_url=redis_url, env=env, workers=workers)
 
 
