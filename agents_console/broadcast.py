@@ -2,12 +2,11 @@
 console's templates, swapped out-of-band by id in every browser that should see it. Only the
 event fan-out (escalation/events.py) calls these, after commit."""
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
 from agents_console import queue
 from agents_console.models import CaseViewer
+from escalation import dispatch
 from escalation.models import Handoff, Message
 
 EVENT_TYPE = "console.event"
@@ -15,11 +14,8 @@ VIEWERS_EVENT_TYPE = "console.viewers"
 
 
 def group_send(groups: list[str], html: str) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     for group in groups:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "html": html})
+        dispatch.group_send(group, {"type": EVENT_TYPE, "html": html})
 
 
 def queue_row_html(handoff: Handoff, *, is_new: bool = False) -> str:
@@ -61,12 +57,9 @@ def message_stored(message_id: int) -> None:
 
 def viewers_changed(handoff_id: int, conversation_id: int) -> None:
     """Who has the case open changed: each case screen shows the others (see CaseConsumer)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
     viewers = CaseViewer.objects.filter(handoff_id=handoff_id).select_related("user")
     event = {"type": VIEWERS_EVENT_TYPE, "viewers": viewer_names(viewers)}
-    async_to_sync(layer.group_send)(queue.case_group(conversation_id), event)
+    dispatch.group_send(queue.case_group(conversation_id), event)
 
 
 def viewer_names(viewers: "object") -> dict[str, str]:

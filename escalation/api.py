@@ -1,12 +1,14 @@
 """Bot API v1: thin endpoints that parse, call one domain function and answer (DESIGN.md)."""
 
 import json
+import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,8 +21,11 @@ from pydantic import AfterValidator
 
 from escalation import conversations, decisions, payloads
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
+from escalation.middleware import RETRY_AFTER_SECONDS
 from escalation.models import ApiKey, Bot, Conversation, Team
 from escalation.redaction import secrets_mask
+
+logger = logging.getLogger(__name__)
 
 MAX_PARAMS_DEPTH = 5
 
@@ -99,6 +104,7 @@ STATUS_CODES = {
     413: "too_large",
     422: "invalid",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 
@@ -136,6 +142,23 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
             f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "")
         )
     return error_response(request, 422, "invalid", "; ".join(problems) or "Invalid input.")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Nothing was stored (each write is one transaction): the bot retries with the same
+    external_id, and the retry is stored once."""
+    logger.warning("database unavailable on %s: %s", request.path, exc)
+    response = error_response(
+        request,
+        503,
+        "unavailable",
+        f"The service is briefly unavailable; nothing was stored. Retry in "
+        f"{RETRY_AFTER_SECONDS} seconds with the same external_id.",
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @api.exception_handler(Http404)
@@ -343,7 +366,9 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-ERRORS: dict[int, type[Schema]] = {code: ErrorOut for code in (400, 401, 404, 409, 413, 422, 429)}
+ERRORS: dict[int, type[Schema]] = {
+    code: ErrorOut for code in (400, 401, 404, 409, 413, 422, 429, 503)
+}
 
 
 def conversation_payload(conversation: Conversation) -> dict[str, Any]:

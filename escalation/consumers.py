@@ -3,13 +3,12 @@ current thread on connect and then the same server-rendered partials the page us
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from escalation import dispatch
 from escalation.models import Conversation, Handoff, Message
 
 CHANNEL = "web-chat"
@@ -66,11 +65,7 @@ def chat_socket_state(*, user: Any, conversation_id: int) -> str | None:
 
 
 def chat_push(conversation_id: int, html: str) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(
-            chat_group(conversation_id), {"type": "chat.html", "html": html}
-        )
+    dispatch.group_send(chat_group(conversation_id), {"type": "chat.html", "html": html})
 
 
 def chat_on_message_stored(message: Message) -> None:

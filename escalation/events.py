@@ -5,7 +5,7 @@ its work on commit, so nothing is announced that a rollback takes back."""
 from django.db import transaction
 
 from agents_console import broadcast
-from escalation import consumers, webhooks
+from escalation import consumers, dispatch, webhooks
 from escalation.models import Handoff, Message
 
 
@@ -49,4 +49,4 @@ def handoff_returned(handoff: Handoff) -> None:
     transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
     from surveys import tasks as surveys_tasks
 
-    transaction.on_commit(lambda: surveys_tasks.outcome_compute.delay(handoff.pk))
+    transaction.on_commit(lambda: dispatch.task_send(surveys_tasks.outcome_compute, handoff.pk))

@@ -1,8 +1,18 @@
+import logging
 from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+# The database failing for a moment (connection lost, server restarting, a serialization
+# failure or deadlock): the transaction was rolled back whole, so asking again is safe.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
 
 
 class ApiBodyLimitMiddleware:
@@ -69,4 +79,23 @@ class ApiErrorEnvelopeMiddleware:
             if "Allow" in response:
                 enveloped["Allow"] = response["Allow"]
             return enveloped
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A page whose database failed answers 503 with a retry hint and a page that needs no
+    database to render (the Bot API answers its own JSON 503, escalation/api.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        logger.warning("database unavailable on %s: %s", request.path, exception)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

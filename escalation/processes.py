@@ -117,30 +117,37 @@ def daphne_server(
 def celery_worker(
     env: Mapping[str, str] | None = None, name: str = "worker", extra: Sequence[str] = ()
 ) -> Iterator[subprocess.Popen[Any] | None]:
-    """A Celery worker process on the configured broker, once it answers a ping; with eager
-    Celery (no broker) there is nothing to start and it yields None."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    """A Celery worker process on the broker of `env` (or the configured one), once it answers
+    a ping; with eager Celery (no broker) there is nothing to start and it yields None."""
+    broker_url = (env or {}).get("REDIS_URL") or settings.CELERY_BROKER_URL
+    if broker_url == "memory://":
         yield None
         return
     hostname = f"{name}-{os.getpid()}-{free_port()}@localhost"
     command = worker_command("-n", hostname, "-l", "warning", "--concurrency", "2", *extra)
     process = subprocess.Popen(command, env=child_env(env))  # noqa: S603
     try:
-        wait_for_worker(hostname, process)
+        wait_for_worker(hostname, process, broker_url)
         yield process
     finally:
         stop(process)
 
 
-def wait_for_worker(hostname: str, process: subprocess.Popen[Any], timeout: float = 60) -> None:
-    from escalation.celery import app
+def wait_for_worker(
+    hostname: str, process: subprocess.Popen[Any], broker_url: str, timeout: float = 60
+) -> None:
+    from celery import Celery
 
+    probe = Celery(broker=broker_url, set_as_current=False)  # not this process's own broker
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Celery worker exited with {process.returncode}")
-        if app.control.ping(destination=[hostname], timeout=0.5):
-            return
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the Celery worker exited with {process.returncode}")
+            if probe.control.ping(destination=[hostname], timeout=0.5):
+                return
+    finally:
+        probe.close()
     raise RuntimeError(f"the Celery worker {hostname} did not answer within {timeout}s")
 
 
@@ -177,3 +184,24 @@ class EagerBeat(threading.Thread):
     def stop(self) -> None:
         self.stopped.set()
         self.join(timeout=30)
+
+
+@contextlib.contextmanager
+def redis_server(port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[Any]]]:
+    """A private redis-server on a loopback port, without persistence (for fault tests that
+    stop and restart it); yields its URL and its process."""
+    port = port or free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--loglevel", "warning"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not listen on port {port}")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0", process
+    finally:
+        stop(process)

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "escalation.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "escalation.urls"
@@ -89,6 +90,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# While Redis is unreachable, requests give up connecting after this long and still answer:
+# the database is the record (escalation/dispatch.py). Only the connect is bounded: the
+# channel layer and the broker block on reads by design.
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
+REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -96,14 +102,18 @@ if REDIS_URL:
             # redis-py 8 times socket reads out after 5 s by default, which ends every idle
             # consumer's blocking receive (and its socket); the layer's own timeouts apply.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, **REDIS_TIMEOUTS}],
                 "capacity": 1000,
                 "expiry": 30,
             },
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_TIMEOUTS,
+        }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -113,19 +123,51 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_RESULT_EXPIRES = 3600
+# No result backend: a task's result is what it wrote to the database, and nothing waits on
+# one; sending a task then needs the broker alone.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# Tasks say themselves whether they are idempotent (acks_late=True); those are acknowledged
+# after they ran, and a worker that dies mid-task leaves the message to another: at once when
+# a pool child is lost, after the visibility timeout when the whole worker is gone. Keep the
+# timeout above the longest countdown (webhook back-off, survey delay), or those run twice.
 CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
+    # Look for overdue unacknowledged tasks every few seconds (kombu's default is 100 s).
+    "unacked_restore_interval": min(CELERY_VISIBILITY_TIMEOUT_SECONDS, 10),
+    "unacked_restore_throttle": 1,
+    **REDIS_TIMEOUTS,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "UTC"
+# Work that should have happened by now (a turn not scored, a webhook or survey not sent: the
+# broker was down, or a worker died) is sent again by sweeps this often, this long overdue.
+OVERDUE_SWEEP_SECONDS = env.int("OVERDUE_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "undecided-messages-sweep": {
         "task": "escalation.tasks.undecided_messages_sweep",
-        "schedule": 60.0,
+        "schedule": float(OVERDUE_SWEEP_SECONDS),
+    },
+    "webhook-deliveries-sweep": {
+        "task": "escalation.tasks.webhook_deliveries_sweep",
+        "schedule": float(OVERDUE_SWEEP_SECONDS),
+    },
+    "surveys-sweep": {
+        "task": "surveys.tasks.surveys_sweep",
+        "schedule": float(OVERDUE_SWEEP_SECONDS),
     },
     "held-conversations-rescore": {
         "task": "escalation.tasks.held_conversations_rescore_task",

@@ -2,14 +2,15 @@
 in that function makes a second delivery a no-op, so they are safe to acknowledge late."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from escalation import conversations, webhooks
+from escalation import conversations, webchat, webhooks
 from escalation.models import Message, WebhookDelivery
 
 
@@ -35,25 +36,50 @@ def held_conversations_rescore_task() -> int:
     return conversations.held_conversations_rescore()
 
 
+def overdue_before() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.OVERDUE_SWEEP_SECONDS)
+
+
 @idempotent_task
 def undecided_messages_sweep() -> int:
-    """Turns whose scoring is overdue (a worker died, the broker was down) are scored again."""
+    """Turns whose scoring is overdue (a worker died, the broker was down) are scored again;
+    a web chat turn is answered too, as its own task would have done."""
     overdue = Message.objects.filter(
         decision__isnull=True,
         sender__in=[Message.Sender.CUSTOMER, Message.Sender.AI],
-        created_at__lt=timezone.now() - timedelta(minutes=1),
-    ).values_list("pk", flat=True)[:500]
-    for message_id in overdue:
-        message_decide_task.delay(message_id)
+        created_at__lt=overdue_before(),
+    ).values_list("pk", "sender", "conversation__channel")[:500]
+    for message_id, sender, channel in overdue:
+        if sender == Message.Sender.CUSTOMER and channel == webchat.CHANNEL:
+            chat_turn_respond.delay(message_id)
+        else:
+            message_decide_task.delay(message_id)
     return len(overdue)
+
+
+@idempotent_task
+def webhook_deliveries_sweep() -> int:
+    """Deliveries whose next attempt is overdue (never queued, or their task was lost) are
+    sent again; webhook_attempt lets only one run make each attempt."""
+    late = overdue_before()
+    count = 0
+    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+    for pk, attempts, created_at, last_attempt_at in pending.values_list(
+        "pk", "attempts", "created_at", "last_attempt_at"
+    )[:500]:
+        due = (last_attempt_at or created_at) + timedelta(
+            seconds=webhooks.retry_countdown(attempts=attempts) if attempts else 0
+        )
+        if due < late:
+            webhook_deliver.delay(pk)
+            count += 1
+    return count
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def webhook_deliver(self: Any, delivery_pk: int) -> Any:
     """One attempt per run; a failure schedules the next with exponential back-off until the
     attempts run out. A delivery that already succeeded is never sent again."""
-    from django.conf import settings
-
     delivery = WebhookDelivery.objects.select_related("bot").filter(pk=delivery_pk).first()
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return "nothing to do"
@@ -75,10 +101,10 @@ def webhook_deliver(self: Any, delivery_pk: int) -> Any:
 def chat_turn_respond(message_pk: int) -> str:
     """Score and answer one web chat turn (idempotent: a turn already answered is left alone)."""
     from escalation.assistant import DemoAssistant
-    from escalation.models import Message
-    from escalation.webchat import chat_turn_answer
 
     message = Message.objects.filter(pk=message_pk, sender=Message.Sender.CUSTOMER).first()
     if message is None:
         return "no such turn"
-    return chat_turn_answer(message=message, assistant=DemoAssistant())
+    outcome = webchat.chat_turn_answer(message=message, assistant=DemoAssistant())
+    conversations.message_decide(message_id=message_pk)  # scored even when not answered
+    return outcome

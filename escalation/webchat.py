@@ -2,6 +2,7 @@
 one thread. The domain functions come first; the views at the end only parse and call them."""
 
 import uuid
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from escalation import conversations, decisions
+from escalation import conversations, decisions, dispatch
 from escalation.assistant import Assistant
 from escalation.capacity import capacity_estimate, wait_estimate
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
@@ -83,7 +84,7 @@ def chat_message_send(*, customer: Customer, text: str) -> tuple[Message, bool]:
         )
         from escalation.tasks import chat_turn_respond  # the task module imports this one
 
-        transaction.on_commit(lambda: chat_turn_respond.delay(message.pk))
+        transaction.on_commit(partial(dispatch.task_send, chat_turn_respond, message.pk))
     return message, started
 
 

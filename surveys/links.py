@@ -60,8 +60,9 @@ def survey_from_token(*, token: str) -> LinkCheck:
 
 
 def survey_send(*, handoff: Handoff) -> Survey | None:
-    """Create the handoff's survey and send its link; None when it already had one (a second
-    run of the task changes nothing)."""
+    """Create the handoff's survey and send its link; None when it was already sent (a second
+    run of the task changes nothing). A run that died after the survey was created and before
+    the email went out is completed by the next one."""
     handoff = Handoff.objects.select_related("conversation__customer").get(pk=handoff.pk)
     if handoff.status != Handoff.Status.RESOLVED:
         return None
@@ -69,14 +70,16 @@ def survey_send(*, handoff: Handoff) -> Survey | None:
     try:
         with transaction.atomic():
             survey = Survey.objects.create(handoff=handoff, email=email)
-            link = survey_url(survey=survey)
             message_add(
                 conversation=handoff.conversation,
                 sender=Message.Sender.SYSTEM,
-                text=f"Did the handover help? Tell us in a minute: {link}",
+                text=f"Did the handover help? Tell us in a minute: {survey_url(survey=survey)}",
             )
     except IntegrityError:
+        survey = Survey.objects.get(handoff=handoff)
+    if survey.sent_at is not None:
         return None
+    link = survey_url(survey=survey)
     if email:
         context = {
             "name": handoff.conversation.customer.name,

@@ -1,6 +1,11 @@
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
+from escalation import dispatch
 from escalation.models import Handoff
 from surveys import indicators, links
 
@@ -25,6 +30,27 @@ def survey_send(handoff_id: int) -> None:
         links.survey_send(handoff=handoff)
 
 
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def surveys_sweep() -> int:
+    """Surveys overdue (the broker was down at resolution, or a worker died mid-send) are sent
+    again; survey_send sends each once."""
+    due = timezone.now() - timedelta(
+        seconds=settings.SURVEY_DELAY_SECONDS + settings.OVERDUE_SWEEP_SECONDS
+    )
+    overdue = (
+        Handoff.objects.filter(
+            status=Handoff.Status.RESOLVED,
+            resolved_at__lt=due,
+            resolved_at__gt=due - timedelta(days=settings.SURVEY_MAX_AGE_DAYS),
+        )
+        .filter(Q(survey__isnull=True) | Q(survey__sent_at__isnull=True))
+        .values_list("pk", flat=True)[:500]
+    )
+    for handoff_id in overdue:
+        survey_send.delay(handoff_id)
+    return len(overdue)
+
+
 def after_handoff_created(handoff_id: int) -> None:
     """Called on commit of a new handoff: note whether anyone was there to take it."""
     handoff = Handoff.objects.filter(pk=handoff_id).first()
@@ -34,5 +60,5 @@ def after_handoff_created(handoff_id: int) -> None:
 
 def after_handoff_resolved(handoff_id: int) -> None:
     """Called on commit of a resolution: judge the transcript and, later, ask the customer."""
-    outcome_compute.delay(handoff_id)
-    survey_send.apply_async((handoff_id,), countdown=settings.SURVEY_DELAY_SECONDS)
+    dispatch.task_send(outcome_compute, handoff_id)
+    dispatch.task_send(survey_send, handoff_id, countdown=settings.SURVEY_DELAY_SECONDS)

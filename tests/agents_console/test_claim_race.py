@@ -2,10 +2,13 @@ from typing import Any
 
 import pytest
 
-from escalation.handoff import AgentAtCapacity, HandoffUnavailable, handoff_claim
-from escalation.models import AgentProfile, Handoff, Message
+from agents_console.models import AuditEvent
+from escalation.handoff import AgentAtCapacity, HandoffUnavailable, handoff_claim, handoff_resolve
+from escalation.models import AgentProfile, Conversation, Handoff, Message
+from tests.agents_console.conftest import logged_in
+from tests.conftest import BotClient
 from tests.escalation.test_api_concurrency import race
-from tests.factories import HandoffFactory, console_agent
+from tests.factories import HandoffFactory, bot_with_key, console_agent
 
 
 def claim_outcomes(handoff: Handoff, agents: list[Any]) -> list[str]:
@@ -55,3 +58,59 @@ def test_one_agent_racing_for_two_cases_stays_under_max_load() -> None:
     assert sorted(race(2, attempt)) == ["full", "won"]
     assert Handoff.objects.filter(claimed_by=agent).count() == 1
     assert AgentProfile.objects.get(user=agent).max_concurrent_cases == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_resolve_closes_the_case_once() -> None:
+    agent = console_agent()
+    handoff = handoff_claim(handoff=HandoffFactory(), agent=agent)
+
+    def click() -> int:
+        client = logged_in(agent)
+        url = f"/console/cases/{handoff.pk}/resolve/"
+        return int(client.post(url, {"resolution": "resolved"}).status_code)
+
+    statuses = race(2, click)
+
+    assert sorted(statuses) == [302, 302]  # the second sees a notice, not an error
+    handoff.refresh_from_db()
+    assert handoff.status == Handoff.Status.RESOLVED
+    closing = Message.objects.filter(
+        conversation_id=handoff.conversation_id, text="The conversation was marked resolved."
+    )
+    assert closing.count() == 1
+    assert AuditEvent.objects.filter(handoff=handoff, kind="resolved").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_a_customer_message_during_the_resolve_is_kept_and_the_case_stays_closed(
+    round_: int,
+) -> None:
+    bot, key = bot_with_key(name=f"bot-{round_}")
+    agent = console_agent()
+    handoff = handoff_claim(handoff=HandoffFactory(conversation__bot=bot), agent=agent)
+    cid = handoff.conversation_id
+    actions = iter(["resolve", "message"])
+
+    def act() -> str:
+        if next(actions) == "resolve":
+            handoff_resolve(
+                handoff=Handoff.objects.get(pk=handoff.pk), agent=agent, resolution="resolved"
+            )
+            return "resolved"
+        body = {"external_id": "late-1", "sender": "customer", "text": "Thanks, one more thing"}
+        return str(BotClient(bot, key).post(f"/conversations/{cid}/messages", body).status_code)
+
+    assert sorted(race(2, act)) == ["201", "resolved"]
+    handoff.refresh_from_db()
+    assert handoff.status == Handoff.Status.RESOLVED
+    assert Conversation.objects.get(pk=cid).status == Conversation.Status.RESOLVED
+    late = Message.objects.get(conversation_id=cid, external_id="late-1")
+    closing = Message.objects.get(conversation_id=cid, text__contains="marked resolved")
+    assert late.decision is not None
+    if late.pk < closing.pk:  # it came first: the case was still with its agent
+        assert late.decision["handoff"]["id"] == handoff.pk
+    else:  # it came after: a fresh turn, no new handoff for a thank-you
+        assert late.decision["escalate"] is False
+    assert Handoff.objects.filter(conversation_id=cid).count() == 1

@@ -1,7 +1,6 @@
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import Conversation, Handoff, Message, WebhookDelivery
 from escalation.tasks import webhook_deliver
 from escalation.webhooks import signature_verify
-from tests.escalation.webhook_server import Endpoint, endpoint_serve
+from tests.escalation.webhook_server import Endpoint
 from tests.factories import ConversationFactory, agent_user
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +21,6 @@ def quick_webhooks(settings: Any) -> None:
     settings.WEBHOOK_MAX_ATTEMPTS = 3
     settings.WEBHOOK_BACKOFF_BASE_SECONDS = 0
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
-
-
-@pytest.fixture
-def endpoint(request: pytest.FixtureRequest) -> Iterator[Endpoint]:
-    plan = getattr(request, "param", [200])
-    yield from endpoint_serve(plan)
 
 
 def bot_conversation(url: str) -> Conversation:
