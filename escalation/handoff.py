@@ -58,10 +58,11 @@ def handoff_create(
         Conversation.objects.filter(pk=locked.pk).update(
             status=Conversation.Status.QUEUED, updated_at=now, held_soft_signals=0
         )
+        # The customer sees this line too: the reason (rules, scores) stays on the case screen.
         conversations.message_add(
             conversation=locked,
             sender=Message.Sender.SYSTEM,
-            text="Handed off to a human agent" + (f": {reason}" if reason else "."),
+            text="Handed off to a human agent.",
             sent_at=now,
         )
         events.handoff_created(handoff)

@@ -53,3 +53,18 @@ def test_deeply_nested_params_are_422(bot_client: BotClient) -> None:
 def test_unknown_outcome_is_422(bot_client: BotClient) -> None:
     conversation = bot_client.open_conversation()
     assert post_action(bot_client, conversation["id"], outcome="maybe").status_code == 422
+
+
+def test_the_customer_is_told_of_the_handoff_without_the_rule(
+    bot_client: BotClient, scope: None
+) -> None:
+    conversation = bot_client.open_conversation()
+
+    post_action(bot_client, conversation["id"], name="issue_credit", params={"amount": 80})
+
+    system = [
+        m["text"]
+        for m in bot_client.get(f"/conversations/{conversation['id']}").json()["messages"]
+        if m["sender"] == "system"
+    ]
+    assert system == ["Handed off to a human agent."]
