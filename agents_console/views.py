@@ -218,7 +218,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
     fired = [t for t in handoff.triggers if t.get("fired")]
     # The reason the bot gave, unless it only repeats the triggers' evidence.
-    evidence = "; ".join(t["evidence"] for t in fired)
+    evidence = "; ".join(t.get("evidence", "") for t in fired)
     context = (
         profile_context(request)
         | transcript

@@ -19,7 +19,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import SimpleRateThrottle
 from pydantic import AfterValidator
 
-from escalation import conversations, decisions, payloads
+from escalation import conversations, decisions, dispatch, payloads
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
 from escalation.middleware import RETRY_AFTER_SECONDS
 from escalation.models import ApiKey, Bot, Conversation, Team
@@ -73,7 +73,12 @@ class ApiKeyThrottle(SimpleRateThrottle):
 
     def allow_request(self, request: HttpRequest) -> bool:
         self.num_requests, self.duration = self.parse_rate(settings.API_RATE_LIMIT)
-        return super().allow_request(request)
+        try:
+            return super().allow_request(request)
+        except dispatch.UNREACHABLE as exc:
+            # Without its cache the limit cannot be counted: serve rather than refuse.
+            logger.warning("API rate limit not applied, the cache is unreachable: %s", exc)
+            return True
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         key = getattr(request, "api_key", None)
