@@ -2,7 +2,7 @@
 
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
@@ -180,6 +180,19 @@ def no_nul(value: str) -> str:
     return value
 
 
+def moment(value: datetime) -> datetime:
+    """A timestamp the database can keep: in UTC (one without a time zone is taken as UTC),
+    and not before the year 2000 (a sign of a broken clock or field)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if value.year < 2000:
+        raise ValueError("must not be before the year 2000")
+    return value.astimezone(UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(moment)]
+
+
 def url_or_empty(value: str) -> str:
     if value:
         try:
@@ -231,7 +244,7 @@ class CustomerIn(Schema):
     phone: Annotated[str, Field(max_length=50), AfterValidator(no_nul)] = ""
     verified: bool = False
     verification_method: Annotated[str, Field(max_length=100), AfterValidator(no_nul)] = ""
-    verified_at: datetime | None = None
+    verified_at: Moment | None = None
 
 
 class ConversationIn(Schema):
@@ -246,7 +259,7 @@ class MessageIn(Schema):
     sender: Literal["customer", "ai"]
     text: Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(no_nul)]
     confidence: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
-    sent_at: datetime | None = None
+    sent_at: Moment | None = None
 
 
 class ActionIn(Schema):

@@ -88,3 +88,23 @@ def test_html_is_stored_as_text(bot_client: BotClient) -> None:
     text = "<script>alert(1)</script>"
     data = post_message(bot_client, conversation["id"], text=text).json()
     assert data["message"]["text"] == text
+
+
+def test_any_time_zone_is_stored_as_the_same_moment(bot_client: BotClient) -> None:
+    cid = bot_client.open_conversation()["id"]
+
+    response = post_message(bot_client, cid, sent_at="2026-11-29T01:00:00-21:16")
+
+    assert response.status_code == 201, response.content
+    stored = Message.objects.get().sent_at
+    assert stored.isoformat() == "2026-11-29T22:16:00+00:00"
+
+
+def test_a_timestamp_before_2000_is_422(bot_client: BotClient) -> None:
+    cid = bot_client.open_conversation()["id"]
+
+    response = post_message(bot_client, cid, sent_at="0079-05-07T15:22:48Z")
+
+    assert response.status_code == 422
+    assert "2000" in response.json()["error"]["message"]
+    assert not Message.objects.exists()
