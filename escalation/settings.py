@@ -92,11 +92,20 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "escalation.channel_layer.RedisChannelLayer",
             # redis-py 8 times socket reads out after 5 s by default, which ends every idle
             # consumer's blocking receive (and its socket); the layer's own timeouts apply.
+            # At most 100 connections per process and event loop; more commands wait up to
+            # 20 s for one (escalation/channel_layer.py).
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "max_connections": 100,
+                        "timeout": 20,
+                    }
+                ],
                 "capacity": 1000,
                 "expiry": 30,
             },
