@@ -46,11 +46,10 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
     )
 
 
-def message_stored(message_id: int) -> None:
-    """A new line in a transcript: appended live on every screen showing that conversation."""
-    message = Message.objects.select_related("agent").filter(pk=message_id).first()
-    if message is None:
-        return
+def message_stored(message: Message) -> None:
+    """A new line in a transcript: appended live on every screen showing that conversation.
+    Rendered from the stored row as it was saved (its agent attached), without reading it
+    again."""
     html = render_to_string("agents_console/case.html#message-oob", {"message": message})
     group_send([queue.case_group(message.conversation_id)], html)
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import decisions, events
+from escalation.capacity import capacity_estimate
 from escalation.idempotency import create_once
 from escalation.models import AIAction, Bot, Conversation, Customer, Message
 from escalation.redaction import secrets_mask, secrets_mask_json
@@ -131,8 +132,7 @@ def message_post(
             sent_at=sent_at,
         )
         if decide_now:
-            message_decide(message_id=message.pk)
-            message.refresh_from_db(fields=["decision"])
+            decision_store(message=message, conversation=locked)
         return message
 
     if external_id is None:
@@ -151,17 +151,22 @@ def message_decide(*, message_id: int) -> dict[str, Any]:
         if message.decision is not None:
             return message.decision
         conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
-        message.decision = decisions.decision_after_message(
-            conversation=conversation, message=message
-        )
-        message.save(update_fields=["decision"])
-        return message.decision
+        return decision_store(message=message, conversation=conversation)
+
+
+def decision_store(*, message: Message, conversation: Conversation) -> dict[str, Any]:
+    """Score a stored turn, act on it and keep the decision with it; the caller holds the
+    conversation's lock (and the message's, or has just inserted it)."""
+    message.decision = decisions.decision_after_message(conversation=conversation, message=message)
+    message.save(update_fields=["decision"])
+    return message.decision
 
 
 def held_conversations_rescore() -> int:
     """Capacity changed: conversations whose soft signals were held back are judged again on
     their latest turn, and hand off if someone can now take them."""
     count = 0
+    capacity = capacity_estimate()
     waiting = Conversation.objects.filter(status=Conversation.Status.AI, held_soft_signals__gt=0)
     for conversation_id in waiting.values_list("pk", flat=True)[:500]:
         with transaction.atomic():
@@ -171,7 +176,9 @@ def held_conversations_rescore() -> int:
             ).last()
             if conversation.status != Conversation.Status.AI or latest is None:
                 continue
-            decision = decisions.decision_after_message(conversation=conversation, message=latest)
+            decision = decisions.decision_after_message(
+                conversation=conversation, message=latest, capacity=capacity
+            )
             count += bool(decision["escalate"])
     return count
 

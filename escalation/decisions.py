@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Now
 
 from escalation import handoff as handoffs
 from escalation import triggers
-from escalation.capacity import Capacity, capacity_estimate, soft_thresholds
+from escalation.capacity import Capacity, capacity_estimate, capacity_recent, soft_thresholds
 from escalation.models import (
     ActionLimit,
     AIAction,
@@ -86,12 +86,11 @@ def decision_payload(
     *,
     conversation: Conversation,
     triggers: list[dict[str, Any]],
+    handoff: Handoff | None,
     capacity: Capacity | None = None,
-    handoff: Handoff | None = None,
 ) -> dict[str, Any]:
-    """`escalate` is true while the conversation is with (or waiting for) a human: the AI must
-    not answer the customer itself then."""
-    handoff = handoff or open_handoff(conversation)
+    """`escalate` is true while the conversation is with (or waiting for) a human (`handoff`,
+    its open handoff): the AI must not answer the customer itself then."""
     return json_safe(
         {
             "escalate": handoff is not None,
@@ -144,7 +143,8 @@ def decide_and_act(
     summary: str = "",
 ) -> dict[str, Any]:
     """Hand off (or count a held soft signal) as the verdict says, inside the caller's
-    transaction, and answer the decision. `summary` is the AI's own, when it wrote one."""
+    transaction, and answer the decision. `summary` is the AI's own, when it wrote one. The
+    conversation is with the AI, so no handoff is open unless this one makes it."""
     verdict = verdict_reach(
         results=results,
         capacity=capacity,
@@ -159,6 +159,8 @@ def decide_and_act(
         )
     handoff = None
     if verdict.escalate:
+        # The customer is told their place in line: from the queue as it is now.
+        capacity = capacity_estimate(policy=policy)
         fired = [r for r in results if r.fired]
         handoff, _ = handoffs.handoff_create(
             conversation=conversation,
@@ -175,11 +177,16 @@ def already_with_human(conversation: Conversation) -> bool:
     return conversation.status in (Conversation.Status.QUEUED, Conversation.Status.WITH_AGENT)
 
 
-def decision_after_message(*, conversation: Conversation, message: Message) -> dict[str, Any]:
+def decision_after_message(
+    *, conversation: Conversation, message: Message, capacity: Capacity | None = None
+) -> dict[str, Any]:
+    """`capacity`: an estimate the caller just made; by default, the recent one."""
     if already_with_human(conversation):
-        return decision_payload(conversation=conversation, triggers=[])
+        return decision_payload(
+            conversation=conversation, triggers=[], handoff=open_handoff(conversation)
+        )
     policy = TriggerPolicy.current()
-    capacity = capacity_estimate(policy=policy)
+    capacity = capacity or capacity_recent(policy=policy)
     thresholds = soft_thresholds(policy=policy, capacity=capacity)
     results = results_for_message(conversation=conversation, message=message, thresholds=thresholds)
     return decide_and_act(
@@ -207,9 +214,13 @@ def decision_after_action(
         action.rule = result.evidence
         action.save(update_fields=["outcome", "rule"])
     if already_with_human(conversation):
-        return decision_payload(conversation=conversation, triggers=[result.as_dict()])
+        return decision_payload(
+            conversation=conversation,
+            triggers=[result.as_dict()],
+            handoff=open_handoff(conversation),
+        )
     policy = TriggerPolicy.current()
-    capacity = capacity_estimate(policy=policy)
+    capacity = capacity_recent(policy=policy)
     return decide_and_act(
         conversation=conversation,
         results=[result],
@@ -225,9 +236,11 @@ def decision_for_draft(
     """The decision for a reply not yet sent; stores nothing. The bot hands off itself (POST
     /handoff) when it says escalate."""
     if already_with_human(conversation):
-        return decision_payload(conversation=conversation, triggers=[])
+        return decision_payload(
+            conversation=conversation, triggers=[], handoff=open_handoff(conversation)
+        )
     policy = TriggerPolicy.current()
-    capacity = capacity_estimate(policy=policy)
+    capacity = capacity_recent(policy=policy)
     thresholds = soft_thresholds(policy=policy, capacity=capacity)
     results = [
         triggers.low_confidence(confidence=draft_confidence, threshold=thresholds.low_confidence)

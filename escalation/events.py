@@ -13,7 +13,7 @@ def message_stored(message: Message) -> None:
     """Any message: customer, AI, agent or system."""
     webhooks.webhook_on_message_stored(message)
     consumers.chat_on_message_stored(message)
-    transaction.on_commit(lambda: broadcast.message_stored(message.pk))
+    transaction.on_commit(lambda: broadcast.message_stored(message))
 
 
 def handoff_created(handoff: Handoff) -> None:

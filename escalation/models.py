@@ -3,8 +3,9 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
 from escalation import triggers
@@ -441,10 +442,34 @@ class TriggerPolicy(models.Model):
     def __str__(self) -> str:
         return "Trigger policy"
 
+    CACHE_KEY = "trigger-policy"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.cache_clear()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        self.cache_clear()
+        return deleted
+
     @classmethod
     def current(cls) -> "TriggerPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
+        """The one policy, read from the cache (every turn's decision needs it); saving it
+        clears the cache, so a supervisor's change applies to the next turn. Change it with
+        save(), not a queryset update."""
+        policy: TriggerPolicy | None = cache.get(cls.CACHE_KEY)
+        if policy is None:
+            policy, _ = cls.objects.get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, policy, timeout=300)
         return policy
+
+    @classmethod
+    def cache_clear(cls) -> None:
+        """Now for this transaction, and again on commit: another process may have cached the
+        old row in between."""
+        cache.delete(cls.CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.TUNABLE_FIELDS}

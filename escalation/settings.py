@@ -87,6 +87,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so that threads and a live server in another process share it.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+else:
+    # A pool of open connections (psycopg-pool): without it every request, and every database
+    # call of a console socket, opened a connection of its own (1,000 agents connecting meant
+    # 5,000 PostgreSQL connections made and closed).
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 8}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -98,11 +103,21 @@ REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "escalation.channel_layer.RedisChannelLayer",
             # redis-py 8 times socket reads out after 5 s by default, which ends every idle
             # consumer's blocking receive (and its socket); the layer's own timeouts apply.
+            # At most 100 connections per process and event loop; more commands wait up to
+            # 20 s for one (escalation/channel_layer.py).
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, **REDIS_TIMEOUTS}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "max_connections": 100,
+                        "timeout": 20,
+                        **REDIS_TIMEOUTS,
+                    }
+                ],
                 "capacity": 1000,
                 "expiry": 30,
             },

@@ -46,6 +46,21 @@ class BotClient:
         return response.json()
 
 
+@pytest.fixture(autouse=True)
+def cached_state_forgotten() -> Iterator[None]:
+    """The policy and the recent capacity are cached across requests; each test starts from
+    its own database."""
+    from django.core.cache import cache
+
+    from escalation.capacity import RECENT_CAPACITY_KEY
+    from escalation.models import TriggerPolicy
+
+    keys = [TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
 @pytest.fixture
 def bot_client(db: None) -> BotClient:
     return BotClient(*bot_with_key(name="acme-bot"))

@@ -43,8 +43,9 @@ def ai_turn(n: int) -> str:
 def policy_for_load() -> None:
     """Bench bots repeat a handful of questions; re-asks and held soft signals must not hand
     their conversations off (the triggers still score every turn)."""
-    TriggerPolicy.current()
-    TriggerPolicy.objects.filter(pk=1).update(reask_limit=10_000, max_held_soft_signals=10_000)
+    policy = TriggerPolicy.current()
+    policy.reask_limit = policy.max_held_soft_signals = 10_000
+    policy.save()
 
 
 @dataclass(frozen=True)

@@ -47,28 +47,50 @@ def bot_headers(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-async def agent_socket(
-    session: aiohttp.ClientSession, base_url: str, path: str = "/ws/console/queue/"
-) -> aiohttp.ClientWebSocketResponse:
-    """A console socket as the agent's browser opens it: session cookie and same Origin."""
-    ws_url = base_url.replace("http://", "ws://") + path
-    ws = await session.ws_connect(ws_url, origin=base_url, autoping=True, heartbeat=None)
-    return ws
+CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
 
 
-async def frame_arrival(ws: aiohttp.ClientWebSocketResponse, marker: str) -> float:
-    """When the first frame containing `marker` arrived (perf_counter)."""
-    while True:
-        message = await asyncio.wait_for(ws.receive(), FRAME_TIMEOUT)
-        if message.type == aiohttp.WSMsgType.TEXT:
-            if marker in message.data:
-                return time.perf_counter()
-        elif message.type in (
-            aiohttp.WSMsgType.CLOSE,
-            aiohttp.WSMsgType.CLOSED,
-            aiohttp.WSMsgType.ERROR,
-        ):
+class AgentSocket:
+    """A console socket as the agent's browser holds it: session cookie, same Origin, and read
+    all the time. aiohttp answers daphne's pings only inside receive(), and daphne closes a
+    socket whose pong is 30 s late: a socket left unread while a thousand others open would be
+    closed under the bench, which a browser's never is."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.frames: asyncio.Queue[aiohttp.WSMessage] = asyncio.Queue()
+        self.reading = asyncio.ensure_future(self.read())
+
+    @classmethod
+    async def open(
+        cls, session: aiohttp.ClientSession, base_url: str, path: str = "/ws/console/queue/"
+    ) -> "AgentSocket":
+        ws_url = base_url.replace("http://", "ws://") + path
+        return cls(await session.ws_connect(ws_url, origin=base_url, autoping=True))
+
+    async def read(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            self.frames.put_nowait(message)
+            if message.type in CLOSED:
+                return
+
+    async def receive(self) -> aiohttp.WSMessage:
+        message = await asyncio.wait_for(self.frames.get(), FRAME_TIMEOUT)
+        if message.type in CLOSED:
             raise BenchBroken(f"an agent socket closed while waiting: {message.type!r}")
+        return message
+
+    async def arrival(self, marker: str) -> float:
+        """When the first frame containing `marker` arrived (perf_counter)."""
+        while True:
+            message = await self.receive()
+            if message.type == aiohttp.WSMsgType.TEXT and marker in message.data:
+                return time.perf_counter()
+
+    async def close(self) -> None:
+        self.reading.cancel()
+        await self.ws.close()
 
 
 async def post_json(
@@ -227,11 +249,9 @@ class Delivery:
         return [arrival - self.answered for arrival in self.arrivals]
 
 
-async def delivery(
-    sockets: list[aiohttp.ClientWebSocketResponse], marker: str, send: Any
-) -> Delivery:
+async def delivery(sockets: list[AgentSocket], marker: str, send: Any) -> Delivery:
     """Send a request that broadcasts, and time each socket's frame containing `marker`."""
-    waiting = [asyncio.ensure_future(frame_arrival(ws, marker)) for ws in sockets]
+    waiting = [asyncio.ensure_future(socket.arrival(marker)) for socket in sockets]
     await asyncio.sleep(0)
     sent = time.perf_counter()
     await send()
@@ -243,7 +263,7 @@ async def handoff_shown(
     base_url: str, key: str, agent_cookies: dict[str, str], *, samples: int
 ) -> list[Figure]:
     async with new_session() as bots, new_session(agent_cookies, base_url) as agent:
-        ws = await agent_socket(agent, base_url)
+        ws = await AgentSocket.open(agent, base_url)
         await ws.receive()  # the queue as it stands
         names = [f"Shown customer {i} {uuid.uuid4().hex[:6]}" for i in range(samples)]
         conversations = [
@@ -294,12 +314,12 @@ def rss_mb(pid: int) -> float:
 
 async def sockets_open(
     base_url: str, cookies: list[dict[str, str]]
-) -> tuple[list[aiohttp.ClientSession], list[aiohttp.ClientWebSocketResponse]]:
+) -> tuple[list[aiohttp.ClientSession], list[AgentSocket]]:
     sessions = [new_session(c, base_url) for c in cookies]
-    sockets: list[aiohttp.ClientWebSocketResponse] = []
+    sockets: list[AgentSocket] = []
     for start in range(0, len(sessions), WAVE):  # connect in waves, as a shift starts
         batch = sessions[start : start + WAVE]
-        opened = await asyncio.gather(*(agent_socket(s, base_url) for s in batch))
+        opened = await asyncio.gather(*(AgentSocket.open(s, base_url) for s in batch))
         await asyncio.gather(*(ws.receive() for ws in opened))  # connected: the queue arrived
         sockets += opened
     return sessions, sockets
@@ -417,7 +437,7 @@ async def soak_agent(
     session: aiohttp.ClientSession, base_url: str, soak: Soak, until: float
 ) -> None:
     """An agent with the queue open: takes the next case, reads it, answers, resolves."""
-    ws = await agent_socket(session, base_url)
+    ws = await AgentSocket.open(session, base_url)
     async with session.get(f"{base_url}/console/") as response:
         await response.read()
     token = next(c.value for c in session.cookie_jar if c.key == "csrftoken")

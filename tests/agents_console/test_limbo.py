@@ -14,6 +14,12 @@ from escalation.processes import EagerBeat
 from tests.factories import HandoffFactory, console_agent
 
 
+def reply_timeout_set(*, minutes: int) -> None:
+    policy = TriggerPolicy.current()
+    policy.agent_reply_timeout_minutes = minutes
+    policy.save()
+
+
 def test_case_of_an_agent_who_went_away_returns_to_the_queue(agent: Any, claimed: Handoff) -> None:
     AgentProfile.objects.filter(user=agent).update(presence="away")
 
@@ -27,9 +33,7 @@ def test_case_of_an_agent_who_went_away_returns_to_the_queue(agent: Any, claimed
 def test_case_not_answered_within_the_policy_time_returns_to_the_queue(
     claimed: Handoff,
 ) -> None:
-    TriggerPolicy.objects.filter(pk=TriggerPolicy.current().pk).update(
-        agent_reply_timeout_minutes=5
-    )
+    reply_timeout_set(minutes=5)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
         released = cases_release_stale()
@@ -39,9 +43,7 @@ def test_case_not_answered_within_the_policy_time_returns_to_the_queue(
 
 
 def test_answered_case_stays_with_its_agent(agent: Any, claimed: Handoff) -> None:
-    TriggerPolicy.objects.filter(pk=TriggerPolicy.current().pk).update(
-        agent_reply_timeout_minutes=5
-    )
+    reply_timeout_set(minutes=5)
     handoff_reply(handoff=claimed, agent=agent, text="Hi Tom")
 
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
@@ -51,9 +53,7 @@ def test_answered_case_stays_with_its_agent(agent: Any, claimed: Handoff) -> Non
 def test_customer_waiting_too_long_after_the_agents_answer_returns_it(
     agent: Any, claimed: Handoff
 ) -> None:
-    TriggerPolicy.objects.filter(pk=TriggerPolicy.current().pk).update(
-        agent_reply_timeout_minutes=5
-    )
+    reply_timeout_set(minutes=5)
     handoff_reply(handoff=claimed, agent=agent, text="Hi Tom")
     Message.objects.create(
         conversation=claimed.conversation,

@@ -1,6 +1,8 @@
 from typing import Any
 
-from escalation.models import Message
+import pytest
+
+from escalation.models import Message, TriggerPolicy
 from tests.conftest import BotClient
 
 
@@ -108,3 +110,35 @@ def test_a_timestamp_before_2000_is_422(bot_client: BotClient) -> None:
     assert response.status_code == 422
     assert "2000" in response.json()["error"]["message"]
     assert not Message.objects.exists()
+
+
+def test_a_turn_runs_a_fixed_number_of_queries(
+    bot_client: BotClient, django_assert_num_queries: Any
+) -> None:
+    """The key and its bot, the conversation, the retry check, the lock, the insert, the
+    recent turns and the decision; the policy and the capacity estimate come from the cache
+    (the first turn filled it). SAVEPOINT and RELEASE are the turn's transaction inside the
+    test's."""
+    conversation = bot_client.open_conversation()
+    post_message(bot_client, conversation["id"], external_id="m0")
+
+    with django_assert_num_queries(9):
+        response = post_message(bot_client, conversation["id"], external_id="m1")
+
+    assert response.status_code == 201
+
+
+def test_a_policy_change_applies_to_the_next_turn(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+
+    def threshold(external_id: str) -> float:
+        body = {"external_id": external_id, "sender": "ai", "text": "Hi", "confidence": 0.99}
+        decision = post_message(bot_client, conversation["id"], **body).json()["decision"]
+        return float(decision["triggers"][0]["threshold"])
+
+    before = threshold("a1")
+    policy = TriggerPolicy.current()
+    policy.low_confidence_threshold += 0.2
+    policy.save()
+
+    assert threshold("a2") == pytest.approx(before + 0.2)
