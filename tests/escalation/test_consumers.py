@@ -40,7 +40,7 @@ async def test_a_customer_socket_gets_its_own_thread_on_connect() -> None:
     maria, conversation = await database_sync_to_async(customer_chat)("maria")
     communicator, connected = await connect(maria, conversation.pk)
     assert connected
-    state = await communicator.receive_from()
+    state = await communicator.receive_from(timeout=5)
     assert 'id="thread"' in state
     assert "Where is order 5521?" in state
     await communicator.disconnect()
@@ -62,7 +62,7 @@ async def test_an_anonymous_socket_is_refused() -> None:
 async def test_the_agent_joining_and_replying_reaches_the_customer() -> None:
     maria, conversation = await database_sync_to_async(customer_chat)("maria")
     communicator, _ = await connect(maria, conversation.pk)
-    await communicator.receive_from()  # the current state
+    await communicator.receive_from(timeout=5)  # the current state
 
     def agent_joins_and_replies() -> None:
         ana = agent_user(first_name="Ana")
@@ -85,7 +85,7 @@ async def test_another_conversations_messages_do_not_reach_the_socket() -> None:
     maria, conversation = await database_sync_to_async(customer_chat)("maria")
     _, other = await database_sync_to_async(customer_chat)("tom")
     communicator, _ = await connect(maria, conversation.pk)
-    await communicator.receive_from()
+    await communicator.receive_from(timeout=5)
     await database_sync_to_async(message_add)(conversation=other, sender="ai", text="Tom's reply")
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
