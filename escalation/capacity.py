@@ -5,10 +5,10 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
+from escalation import dispatch
 from escalation.models import AgentProfile, Handoff, Team, TriggerPolicy
 from escalation.triggers import Thresholds
 
@@ -110,10 +110,10 @@ def capacity_recent(*, policy: TriggerPolicy) -> Capacity:
     """The estimate each turn's decision weighs, at most RECENT_CAPACITY_SECONDS old: under
     load the turns share one instead of running its three queries each. Hand-offs still quote
     the wait from a fresh estimate (handoff_create)."""
-    capacity: Capacity | None = cache.get(RECENT_CAPACITY_KEY)
+    capacity: Capacity | None = dispatch.cache_get(RECENT_CAPACITY_KEY)
     if capacity is None:
         capacity = capacity_estimate(policy=policy)
-        cache.set(RECENT_CAPACITY_KEY, capacity, RECENT_CAPACITY_SECONDS)
+        dispatch.cache_set(RECENT_CAPACITY_KEY, capacity, RECENT_CAPACITY_SECONDS)
     return capacity
 
 

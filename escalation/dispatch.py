@@ -1,8 +1,9 @@
-"""Sending to Redis without letting an outage undo a committed state change: pushes to the
-console and chat sockets over the channel layer, and tasks to the Celery broker. The database
-is the record. A push that fails is logged (sockets re-sync from the database when they connect
-again, and pages poll meanwhile); a task that cannot be queued is logged and picked up later by
-the sweeps in escalation/tasks.py and surveys/tasks.py."""
+"""Talking to Redis without letting an outage undo a committed state change: pushes to the
+console and chat sockets over the channel layer, tasks to the Celery broker, and the cache
+(which only saves work). The database is the record. A push that fails is logged (sockets
+re-sync from the database when they connect again, and pages poll meanwhile); a task that
+cannot be queued is logged and picked up later by the sweeps in escalation/tasks.py and
+surveys/tasks.py."""
 
 import logging
 from typing import Any
@@ -11,6 +12,7 @@ import kombu.exceptions
 import redis.exceptions
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +35,26 @@ def task_send(task: Any, *args: Any, countdown: float | None = None) -> None:
         task.apply_async(args, countdown=countdown)
     except UNREACHABLE as exc:
         logger.warning("task %s%r not queued, the broker is unreachable: %s", task.name, args, exc)
+
+
+# The cache only saves work: without Redis, a read misses and a write is skipped.
+def cache_get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except UNREACHABLE as exc:
+        logger.warning("cache read of %s skipped, the cache is unreachable: %s", key, exc)
+        return None
+
+
+def cache_set(key: str, value: Any, timeout: float) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except UNREACHABLE as exc:
+        logger.warning("cache write of %s skipped, the cache is unreachable: %s", key, exc)
+
+
+def cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except UNREACHABLE as exc:
+        logger.warning("cache delete of %s skipped, the cache is unreachable: %s", key, exc)

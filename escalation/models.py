@@ -3,12 +3,11 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 
-from escalation import triggers
+from escalation import dispatch, triggers
 
 
 def new_webhook_secret() -> str:
@@ -458,18 +457,18 @@ class TriggerPolicy(models.Model):
         """The one policy, read from the cache (every turn's decision needs it); saving it
         clears the cache, so a supervisor's change applies to the next turn. Change it with
         save(), not a queryset update."""
-        policy: TriggerPolicy | None = cache.get(cls.CACHE_KEY)
+        policy: TriggerPolicy | None = dispatch.cache_get(cls.CACHE_KEY)
         if policy is None:
             policy, _ = cls.objects.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, policy, timeout=300)
+            dispatch.cache_set(cls.CACHE_KEY, policy, timeout=300)
         return policy
 
     @classmethod
     def cache_clear(cls) -> None:
         """Now for this transaction, and again on commit: another process may have cached the
         old row in between."""
-        cache.delete(cls.CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))
+        dispatch.cache_delete(cls.CACHE_KEY)
+        transaction.on_commit(lambda: dispatch.cache_delete(cls.CACHE_KEY))
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.TUNABLE_FIELDS}
