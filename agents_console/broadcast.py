@@ -49,7 +49,11 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
 def message_stored(message: Message) -> None:
     """A new line in a transcript: appended live on every screen showing that conversation.
     Rendered from the stored row as it was saved (its agent attached), without reading it
-    again."""
+    again. Most turns are in conversations no agent has open (no case, or nobody on it): those
+    are neither rendered nor sent. A case screen registers its viewer before its socket opens,
+    and re-reads the transcript once open, so no line falls between the two."""
+    if not CaseViewer.objects.filter(handoff__conversation_id=message.conversation_id).exists():
+        return
     html = render_to_string("agents_console/case.html#message-oob", {"message": message})
     group_send([queue.case_group(message.conversation_id)], html)
 

@@ -87,9 +87,11 @@ class CaseConsumer(ConsoleConsumer):
             return
         self.user = user
         self.handoff = handoff
+        # In the group and counted as a viewer before the page hears the socket is open and
+        # re-reads the transcript: a line stored in between is sent (broadcast.message_stored).
         await self.join([queue.case_group(handoff.conversation_id)])
-        await self.accept()
         await database_sync_to_async(self.viewer_add)()
+        await self.accept()
 
     def viewer_add(self) -> None:
         CaseViewer.objects.update_or_create(

@@ -2,10 +2,13 @@
 
 import json
 import logging
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import InterfaceError, OperationalError
@@ -16,7 +19,7 @@ from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator
 
 from escalation import conversations, decisions, dispatch, payloads
@@ -63,26 +66,54 @@ class BotKeyAuth(HttpBearer):
         return key.bot
 
 
-class ApiKeyThrottle(SimpleRateThrottle):
-    """At most settings.API_RATE_LIMIT requests per key in a sliding window, counted in the
-    cache (Redis when configured, so every process shares it); more are answered 429 with
-    Retry-After. Refused requests do not count."""
+PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """ "600/m" -> (600, 60): a count per second, minute, hour or day."""
+    count, _, unit = rate.partition("/")
+    return int(count), PERIOD_SECONDS[unit[:1]]
+
+
+class ApiKeyThrottle(BaseThrottle):
+    """At most settings.API_RATE_LIMIT requests per key in each window of the rate's period,
+    counted with one atomic increment in the cache (Redis when configured, so every process
+    shares it, and two requests at once are both counted); more are answered 429 with
+    Retry-After, the seconds until the window ends. One instance serves every request, each in
+    a thread of its own: what wait() returns is kept per thread."""
 
     def __init__(self) -> None:
-        super().__init__(rate="1/s")  # replaced per request: the setting may change
+        self.refused = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
-        self.num_requests, self.duration = self.parse_rate(settings.API_RATE_LIMIT)
+        api_key = getattr(request, "api_key", None)
+        if api_key is None:
+            return True
+        limit, period = rate_parse(settings.API_RATE_LIMIT)
+        now = time.time()
+        window = int(now // period)
+        key = f"api-rate:{api_key.hashed_key}:{window}"
         try:
-            return super().allow_request(request)
+            count = self.count(key, period)
         except dispatch.UNREACHABLE as exc:
             # Without its cache the limit cannot be counted: serve rather than refuse.
             logger.warning("API rate limit not applied, the cache is unreachable: %s", exc)
             return True
+        self.refused.wait = (window + 1) * period - now
+        return count <= limit
 
-    def get_cache_key(self, request: HttpRequest) -> str | None:
-        key = getattr(request, "api_key", None)
-        return f"api-rate:{key.hashed_key}" if key is not None else None
+    @staticmethod
+    def count(key: str, period: int) -> int:
+        """This request's number in its window."""
+        try:
+            return cache.incr(key)
+        except ValueError:  # the window's first request (or its count just expired)
+            if cache.add(key, 1, period + 1):
+                return 1
+            return cache.incr(key)
+
+    def wait(self) -> float:
+        return float(self.refused.wait)
 
 
 api = NinjaAPI(
@@ -413,13 +444,14 @@ def request_bot(request: HttpRequest) -> Bot:
     return request.auth  # type: ignore[attr-defined]
 
 
-def bot_conversation(request: HttpRequest, conversation_id: int) -> Conversation:
+def bot_conversation(
+    request: HttpRequest, conversation_id: int, *, with_customer: bool = True
+) -> Conversation:
     """Another bot's conversation is answered like a missing one: 404, nothing leaked."""
-    return get_object_or_404(
-        Conversation.objects.select_related("customer"),
-        pk=conversation_id,
-        bot=request_bot(request),
-    )
+    conversations = Conversation.objects.all()
+    if with_customer:
+        conversations = conversations.select_related("customer")
+    return get_object_or_404(conversations, pk=conversation_id, bot=request_bot(request))
 
 
 # Endpoints -----------------------------------------------------------------------------------
@@ -462,7 +494,7 @@ def get_conversation(
     response={200: MessageResultOut, 201: MessageResultOut, **ERRORS},
 )
 def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn) -> Status:
-    conversation = bot_conversation(request, conversation_id)
+    conversation = bot_conversation(request, conversation_id, with_customer=False)
     try:
         message, created = conversations.message_post(
             conversation=conversation,

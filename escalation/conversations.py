@@ -101,6 +101,11 @@ class ConversationClosed(Exception):
     """The AI may not speak in a conversation a human has taken over."""
 
 
+class AlreadyStored(Exception):
+    def __init__(self, message: Message) -> None:
+        self.message = message
+
+
 def message_post(
     *,
     conversation: Conversation,
@@ -122,6 +127,9 @@ def message_post(
             Conversation.Status.QUEUED,
             Conversation.Status.WITH_AGENT,
         ):
+            stored = external_id and locked.messages.filter(external_id=external_id).first()
+            if stored:  # a retry of a turn stored before the handoff
+                raise AlreadyStored(stored)
             raise ConversationClosed("The conversation has been handed to a human agent.")
         message = message_add(
             conversation=locked,
@@ -138,9 +146,15 @@ def message_post(
     if external_id is None:
         with transaction.atomic():
             return create(), True
-    return create_once(
-        Message, lookup={"conversation": conversation, "external_id": external_id}, create=create
-    )
+    try:
+        return create_once(
+            Message,
+            lookup={"conversation": conversation, "external_id": external_id},
+            create=create,
+            retries_are_rare=True,
+        )
+    except AlreadyStored as stored:
+        return stored.message, False
 
 
 def message_decide(*, message_id: int) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,13 +17,42 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
 
 
-class ApiBodyLimitMiddleware:
+class Middleware:
+    """A middleware for both handlers. Under ASGI it stays async: one sync middleware in the
+    chain puts every request's whole chain in a thread of its own. `before` and `after` are
+    plain CPU work, run inline in either mode (MiddlewareMixin hands each hook to a thread)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.acall(request)
+        return self.before(request) or self.after(request, self.get_response(request))
+
+    async def acall(self, request: HttpRequest) -> HttpResponse:
+        response = self.before(request)
+        if response is None:
+            response = await self.get_response(request)
+        return self.after(request, response)
+
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        return None
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return response
+
+
+class ApiBodyLimitMiddleware(Middleware):
     """Refuse an oversized Bot API body from its Content-Length, before anything reads it."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def before(self, request: HttpRequest) -> HttpResponse | None:
         if request.path.startswith("/api/"):
             limit = settings.API_MAX_BODY_BYTES
             try:
@@ -39,30 +70,22 @@ class ApiBodyLimitMiddleware:
                     {"error": {"code": "too_large", "message": f"The body is over {limit} bytes."}},
                     status=413,
                 )
-        return self.get_response(request)
+        return None
 
 
-class PermissionsPolicyMiddleware:
+class PermissionsPolicyMiddleware(Middleware):
     """Switch off the browser features no page uses (Django sets the other security headers)."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
 
 
-class ApiErrorEnvelopeMiddleware:
+class ApiErrorEnvelopeMiddleware(Middleware):
     """Refusals made outside the API's handlers (an unknown path, a method not allowed) carry
     the same error body as the rest: {"error": {"code", "message"}}."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if (
             request.path.startswith("/api/")
             and response.status_code >= 400
@@ -82,15 +105,9 @@ class ApiErrorEnvelopeMiddleware:
         return response
 
 
-class DatabaseUnavailableMiddleware:
+class DatabaseUnavailableMiddleware(Middleware):
     """A page whose database failed answers 503 with a retry hint and a page that needs no
     database to render (the Bot API answers its own JSON 503, escalation/api.py)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DATABASE_UNAVAILABLE):

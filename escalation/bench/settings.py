@@ -7,6 +7,7 @@ import copy
 from typing import Any, cast
 
 from escalation.settings import *  # noqa: F403
+from escalation.settings import CACHES as PROJECT_CACHES
 from escalation.settings import CHANNEL_LAYERS as PROJECT_CHANNEL_LAYERS
 from escalation.settings import REDIS_URL
 
@@ -25,13 +26,7 @@ if REDIS_URL:
     layer = cast(dict[str, Any], copy.deepcopy(PROJECT_CHANNEL_LAYERS["default"]))
     layer["CONFIG"]["prefix"] = BENCH_PREFIX
     CHANNEL_LAYERS = {"default": layer}
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": BENCH_PREFIX,
-        }
-    }
+    CACHES = {"default": PROJECT_CACHES["default"] | {"KEY_PREFIX": BENCH_PREFIX}}
     CELERY_TASK_DEFAULT_QUEUE = BENCH_PREFIX
     CELERY_BEAT_SCHEDULE = {}  # the sweeps would compete with the soak's agents for cases
 # The bench's bots post far more than a deployment's per-key limit allows; throttled answers

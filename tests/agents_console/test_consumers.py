@@ -1,13 +1,18 @@
+import asyncio
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from agents_console.models import CaseViewer
+from agents_console.queue import case_group
 from escalation.asgi import application
+from escalation.conversations import message_add
 from escalation.handoff import handoff_claim, handoff_create, handoff_reply
 from escalation.models import AgentProfile, Handoff
 from tests.factories import ConversationFactory, HandoffFactory, UserFactory, console_agent
@@ -133,6 +138,44 @@ async def test_case_screen_receives_new_messages_live() -> None:
     assert 'hx-swap-oob="beforeend:#transcript-list"' in message
     assert "On it, Tom." in message and "from-agent" in message
     await communicator.disconnect()
+
+
+async def test_the_viewer_is_counted_before_the_socket_opens() -> None:
+    """The page re-reads the transcript when its socket opens; a line stored after that read
+    is broadcast only if a viewer is counted by then (broadcast.message_stored)."""
+    agent = await sync_to_async(console_agent)()
+    handoff = await sync_to_async(HandoffFactory)()
+    communicator = await connect(f"/ws/console/cases/{handoff.pk}/", agent)
+
+    connected, _ = await communicator.connect()
+
+    assert connected
+    assert await sync_to_async(CaseViewer.objects.filter(handoff=handoff).exists)()
+    await communicator.disconnect()
+
+
+async def test_a_line_in_a_conversation_nobody_has_open_is_not_sent() -> None:
+    layer = get_channel_layer()
+    handoff = await sync_to_async(HandoffFactory)()
+    listening = await layer.new_channel()
+    await layer.group_add(case_group(handoff.conversation_id), listening)
+
+    await sync_to_async(message_add)(
+        conversation=handoff.conversation, sender="customer", text="Nobody is reading this."
+    )
+    await sync_to_async(CaseViewer.objects.create)(
+        handoff=handoff,
+        user=await sync_to_async(console_agent)(),
+        channel_name=listening,
+        seen_at=timezone.now(),
+    )
+    await sync_to_async(message_add)(
+        conversation=handoff.conversation, sender="customer", text="An agent has it open."
+    )
+
+    event = await asyncio.wait_for(layer.receive(listening), 5)
+    assert "An agent has it open." in event["html"]
+    await layer.group_discard(case_group(handoff.conversation_id), listening)
 
 
 async def test_case_screen_shows_who_else_is_viewing() -> None:

@@ -85,6 +85,21 @@ def test_ai_may_not_speak_once_handed_off(bot_client: BotClient) -> None:
     assert customer.json()["decision"]["escalate"] is True
 
 
+def test_an_ai_turn_retried_after_the_handoff_answers_the_stored_one(
+    bot_client: BotClient,
+) -> None:
+    conversation = bot_client.open_conversation()
+    body = {"external_id": "a1", "sender": "ai", "text": "It ships tomorrow.", "confidence": 0.9}
+    first = post_message(bot_client, conversation["id"], **body)
+    bot_client.post(f"/conversations/{conversation['id']}/handoff", {"external_id": "h1"})
+
+    retry = post_message(bot_client, conversation["id"], **body)
+
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.json() == first.json()
+    assert Message.objects.filter(external_id="a1").count() == 1
+
+
 def test_html_is_stored_as_text(bot_client: BotClient) -> None:
     conversation = bot_client.open_conversation()
     text = "<script>alert(1)</script>"
@@ -115,14 +130,14 @@ def test_a_timestamp_before_2000_is_422(bot_client: BotClient) -> None:
 def test_a_turn_runs_a_fixed_number_of_queries(
     bot_client: BotClient, django_assert_num_queries: Any
 ) -> None:
-    """The key and its bot, the conversation, the retry check, the lock, the insert, the
-    recent turns and the decision; the policy and the capacity estimate come from the cache
-    (the first turn filled it). SAVEPOINT and RELEASE are the turn's transaction inside the
-    test's."""
+    """The key and its bot, the conversation, the lock, the insert, the recent turns and the
+    decision; a retry is found by the unique constraint, not looked for first; the policy and
+    the capacity estimate come from the cache (the first turn filled it). SAVEPOINT and
+    RELEASE are the turn's transaction inside the test's."""
     conversation = bot_client.open_conversation()
     post_message(bot_client, conversation["id"], external_id="m0")
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = post_message(bot_client, conversation["id"], external_id="m1")
 
     assert response.status_code == 201

@@ -1,10 +1,18 @@
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import time_machine
+from django.http import HttpRequest
 
+from escalation.api import ApiKeyThrottle
+from escalation.models import ApiKey
 from tests.conftest import BotClient
 from tests.factories import bot_with_key
+
+THREADS = 40
 
 
 @pytest.fixture
@@ -50,3 +58,22 @@ def test_requests_without_a_valid_key_are_not_counted(
     bot_client.key = key
 
     assert bot_client.get("/conversations/999999").status_code == 404
+
+
+def test_requests_at_the_same_moment_are_all_counted(settings: Any) -> None:
+    """Each request is counted with one atomic increment: requests checked at once, in the
+    threads serving them, cannot slip past the limit between one's read and another's write."""
+    settings.API_RATE_LIMIT = "5/m"
+    throttle = ApiKeyThrottle()
+    request = HttpRequest()
+    request.api_key = ApiKey(hashed_key=uuid.uuid4().hex)  # type: ignore[attr-defined]
+    start = threading.Barrier(THREADS)
+
+    def check(_: int) -> bool:
+        start.wait()
+        return throttle.allow_request(request)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        allowed = list(pool.map(check, range(THREADS)))
+
+    assert allowed.count(True) == 5

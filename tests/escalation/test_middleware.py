@@ -1,9 +1,11 @@
 import json
 from io import BytesIO
 
+from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
 from django.test import Client
+from django.utils.module_loading import import_string
 
 from escalation.middleware import ApiBodyLimitMiddleware
 from tests.conftest import BotClient
@@ -44,3 +46,15 @@ def test_an_unknown_api_path_is_404_in_the_envelope(db: None) -> None:
 
     assert response.status_code == 404
     assert json.loads(response.content)["error"]["code"] == "not_found"
+
+
+def test_every_middleware_can_run_async() -> None:
+    """One sync-only middleware puts each request's whole chain in a thread of its own under
+    ASGI, and every request then starts one."""
+    sync_only = [
+        path
+        for path in settings.MIDDLEWARE
+        if not getattr(import_string(path), "async_capable", False)
+    ]
+
+    assert sync_only == []
