@@ -66,7 +66,7 @@ def test_requests_at_the_same_moment_are_all_counted(settings: Any) -> None:
     settings.API_RATE_LIMIT = "5/m"
     throttle = ApiKeyThrottle()
     request = HttpRequest()
-    request.api_key = ApiKey(hashed_key=uuid.uuid4().hex)  # type: ignore[attr-defined]
+    request.api_key = ApiKey(hashed_key=uuid.uuid4().hex)
     start = threading.Barrier(THREADS)
 
     def check(_: int) -> bool:
