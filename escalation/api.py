@@ -444,14 +444,13 @@ def request_bot(request: HttpRequest) -> Bot:
     return request.auth  # type: ignore[attr-defined]
 
 
-def bot_conversation(
-    request: HttpRequest, conversation_id: int, *, with_customer: bool = True
-) -> Conversation:
+def bot_conversation(request: HttpRequest, conversation_id: int) -> Conversation:
     """Another bot's conversation is answered like a missing one: 404, nothing leaked."""
-    conversations = Conversation.objects.all()
-    if with_customer:
-        conversations = conversations.select_related("customer")
-    return get_object_or_404(conversations, pk=conversation_id, bot=request_bot(request))
+    return get_object_or_404(
+        Conversation.objects.select_related("customer"),
+        pk=conversation_id,
+        bot=request_bot(request),
+    )
 
 
 # Endpoints -----------------------------------------------------------------------------------
@@ -494,10 +493,10 @@ def get_conversation(
     response={200: MessageResultOut, 201: MessageResultOut, **ERRORS},
 )
 def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn) -> Status:
-    conversation = bot_conversation(request, conversation_id, with_customer=False)
     try:
         message, created = conversations.message_post(
-            conversation=conversation,
+            conversation_id=conversation_id,
+            bot_id=request_bot(request).pk,
             external_id=payload.external_id,
             sender=payload.sender,
             text=payload.text,
@@ -506,6 +505,8 @@ def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn)
         )
     except conversations.ConversationClosed as exc:
         raise ApiError(409, "with_human", str(exc)) from exc
+    except Conversation.DoesNotExist as exc:
+        raise Http404 from exc
     if created is False and (
         message.sender != payload.sender or message.text != secrets_mask(payload.text)
     ):

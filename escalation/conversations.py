@@ -108,7 +108,8 @@ class AlreadyStored(Exception):
 
 def message_post(
     *,
-    conversation: Conversation,
+    conversation_id: int,
+    bot_id: int,
     external_id: str | None,
     sender: str,
     text: str,
@@ -119,10 +120,11 @@ def message_post(
     """Store a customer or AI turn and the decision it leads to; a retry returns the first.
 
     API callers wait for the decision (`decide_now`); the web chat stores the turn at once and
-    leaves the scoring to its turn task, which runs the same message_decide."""
+    leaves the scoring to its turn task, which runs the same message_decide. The conversation
+    is read once, under its lock; Conversation.DoesNotExist when it is not the bot's."""
 
     def create() -> Message:
-        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        locked = Conversation.objects.select_for_update().get(pk=conversation_id, bot_id=bot_id)
         if sender == Message.Sender.AI and locked.status in (
             Conversation.Status.QUEUED,
             Conversation.Status.WITH_AGENT,
@@ -149,7 +151,7 @@ def message_post(
     try:
         return create_once(
             Message,
-            lookup={"conversation": conversation, "external_id": external_id},
+            lookup={"conversation_id": conversation_id, "external_id": external_id},
             create=create,
             retries_are_rare=True,
         )

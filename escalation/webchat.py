@@ -76,7 +76,8 @@ def chat_message_send(*, customer: Customer, text: str) -> tuple[Message, bool]:
             )
         assert conversation is not None
         message, _ = conversations.message_post(
-            conversation=conversation,
+            conversation_id=conversation.pk,
+            bot_id=conversation.bot_id,
             external_id=None,
             sender=Message.Sender.CUSTOMER,
             text=text,
@@ -134,7 +135,8 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
         )
     try:
         conversations.message_post(
-            conversation=conversation,
+            conversation_id=conversation.pk,
+            bot_id=conversation.bot_id,
             external_id=f"reply-to-{message.pk}",
             sender=Message.Sender.AI,
             text=draft.text,

@@ -38,7 +38,8 @@ def test_scoring_the_same_turn_twice_makes_one_handoff(celery_worker: None) -> N
 def test_a_stored_turn_is_scored_by_the_worker(celery_worker: None) -> None:
     conversation = ConversationFactory()
     message, created = conversations.message_post(
-        conversation=conversation,
+        conversation_id=conversation.pk,
+        bot_id=conversation.bot_id,
         external_id=None,
         sender="customer",
         text="I want to talk to a person",
@@ -66,7 +67,8 @@ def test_the_sweep_rescores_overdue_turns(db: None) -> None:
 def test_held_conversations_hand_off_when_an_agent_becomes_available(db: None) -> None:
     conversation = ConversationFactory()
     conversations.message_post(
-        conversation=conversation,
+        conversation_id=conversation.pk,
+        bot_id=conversation.bot_id,
         external_id="m1",
         sender="customer",
         text="This is ridiculous, useless, I am so fed up!!!",

@@ -180,7 +180,8 @@ class Command(BaseCommand):
         )
         for index, (sender, text) in enumerate(spec["turns"]):
             conversations.message_post(
-                conversation=conversation,
+                conversation_id=conversation.pk,
+                bot_id=conversation.bot_id,
                 external_id=f"m{index}",
                 sender=sender,
                 text=text,
