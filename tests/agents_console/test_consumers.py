@@ -9,8 +9,9 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from agents_console import broadcast
 from agents_console.models import CaseViewer
-from agents_console.queue import case_group
+from agents_console.queue import NO_TEAM_GROUP, case_group
 from escalation.asgi import application
 from escalation.conversations import message_add
 from escalation.handoff import handoff_claim, handoff_create, handoff_reply
@@ -219,4 +220,23 @@ async def test_case_status_change_reaches_the_case_screen() -> None:
     status = next(m for m in received if 'id="case-status"' in m)
     assert "with Ana Silva" in status
     assert await sync_to_async(Handoff.objects.filter(status="claimed").count)() == 1
+    await communicator.disconnect()
+
+
+async def test_a_broadcast_event_is_forwarded_without_a_database_cleanup(monkeypatch: Any) -> None:
+    """Channels closes stale database connections before each handler, a hop to the one
+    thread that runs database calls; a broadcast to 1,000 sockets waited for 1,000 of them.
+    The forwarding handlers touch no database and skip it."""
+    agent = await sync_to_async(console_agent)()
+    communicator = await connected_queue(agent)
+    cleanups = []
+
+    async def cleanup() -> None:
+        cleanups.append(1)
+
+    monkeypatch.setattr("channels.consumer.aclose_old_connections", cleanup)
+    await sync_to_async(broadcast.group_send)([NO_TEAM_GROUP], '<li id="x">hi</li>')
+
+    assert await communicator.receive_from(timeout=5) == '<li id="x">hi</li>'
+    assert cleanups == []
     await communicator.disconnect()

@@ -8,13 +8,21 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from websockets.exceptions import ConnectionClosed
 
 from escalation.models import Handoff, Message, WebhookDelivery
 from escalation.processes import celery_worker, daphne_server, database_url, redis_server
 from surveys.models import Survey
 from tests.escalation.webhook_server import Endpoint
 from tests.factories import bot_with_key, console_agent
-from tests.live import bot_post, eventually, http, session_headers, socket_first_frame
+from tests.live import (
+    bot_post,
+    eventually,
+    http,
+    session_headers,
+    socket_first_frame,
+    socket_open,
+)
 
 QUICK = 1.5  # seconds per request: what "answers promptly" means while Redis is down
 
@@ -100,3 +108,24 @@ def test_everything_is_stored_and_answered_while_redis_is_down_and_catches_up_af
                     what="the console socket back",
                 )
                 assert f'id="handoff-{queued["id"]}"' in frame
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_console_socket_is_closed_when_redis_goes_down() -> None:
+    """So the browser reconnects, polling meanwhile, and re-syncs from the database once Redis
+    is back, instead of keeping a socket that hears nothing of what happened in between."""
+    agent = console_agent()
+    env = {"DATABASE_URL": database_url(connection.settings_dict)}
+    with redis_server() as (redis_url, redis):
+        env["REDIS_URL"] = redis_url
+        with (
+            daphne_server(env) as (base, _daphne),
+            socket_open(base, "/ws/console/queue/", agent) as socket,
+        ):
+            socket.recv(timeout=5)  # the queue as it stands
+
+            redis.kill()
+            redis.wait()
+
+            with pytest.raises(ConnectionClosed):
+                socket.recv(timeout=15)
