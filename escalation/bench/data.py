@@ -1,6 +1,7 @@
 """The bench's own data, written straight to its database: bots, agents and their sessions,
 cases of a given length, a queue of a given size, and the large data set of --scale."""
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from agents_console.roles import AGENTS
@@ -84,6 +86,19 @@ def agents_make(prefix: str, count: int, *, presence: str = "away") -> list[User
         for u in users
     )
     return users
+
+
+def presence_settled(users: list[User], *, quiet: float = 1.0, timeout: float = 120.0) -> float:
+    """Seconds until the server has recorded the agents' sockets closing (each close writes
+    the agent's last-seen time): until none of them has moved for `quiet` seconds."""
+    start = time.monotonic()
+    profiles = AgentProfile.objects.filter(user__in=users)
+    while time.monotonic() - start < timeout:
+        latest = profiles.aggregate(latest=Max("last_seen_at"))["latest"]
+        if latest is None or timezone.now() - latest > timedelta(seconds=quiet):
+            break
+        time.sleep(0.2)
+    return time.monotonic() - start
 
 
 def session_cookies(users: list[User]) -> list[dict[str, str]]:

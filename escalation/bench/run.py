@@ -220,6 +220,16 @@ def run(plan: Plan, say: Callable[[str], None]) -> Report:
                     or []
                 )
             )
+            # The soak starts on a settled server, not during the wave of closing sockets.
+            report.add(
+                Figure(
+                    "sockets_closed_settle_s",
+                    f"{plan.sockets:,} agent sockets closed at once: recorded by the server in",
+                    data.presence_settled(socket_agents),
+                    None,
+                    "s",
+                )
+            )
             data.queue_clear()
             say(
                 f"soak: {plan.soak_bots} bots and {plan.soak_agents} agents "

@@ -22,6 +22,7 @@ FIGURES = {
     "queue_screen_1000_queries",
     "sockets_broadcast_p99_ms",
     "server_memory_mb",
+    "sockets_closed_settle_s",
     "trigger_evaluations_per_second",
     "soak_messages_lost",
     "soak_server_memory_mb",
