@@ -39,7 +39,7 @@ def test_the_limit_is_per_key(bot_client: BotClient, three_a_minute: None) -> No
     assert bot_client.get("/conversations/999999").status_code == 404
 
 
-def test_the_window_slides(bot_client: BotClient, three_a_minute: None) -> None:
+def test_the_next_window_allows_requests_again(bot_client: BotClient, three_a_minute: None) -> None:
     with time_machine.travel(0, tick=False) as clock:
         for _ in range(3):
             bot_client.get("/conversations/999999")
