@@ -70,7 +70,7 @@ PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def rate_parse(rate: str) -> tuple[int, int]:
-    """ "600/m" -> (600, 60): a count per second, minute, hour or day."""
+    """A count per second, minute, hour or day: "600/m" is (600, 60)."""
     count, _, unit = rate.partition("/")
     return int(count), PERIOD_SECONDS[unit[:1]]
 

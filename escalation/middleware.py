@@ -34,7 +34,10 @@ class Middleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.acall(request)
-        return self.before(request) or self.after(request, self.get_response(request))
+        response = self.before(request)
+        if response is None:
+            response = self.get_response(request)
+        return self.after(request, response)
 
     async def acall(self, request: HttpRequest) -> HttpResponse:
         response = self.before(request)
