@@ -81,9 +81,10 @@ def message_add(
     confidence: float | None = None,
     sent_at: datetime | None = None,
     agent: Any = None,
+    decision: dict[str, Any] | None = None,
 ) -> Message:
     """Append a message to the transcript; every message is stored through here, with the
-    secrets in it masked."""
+    secrets in it masked; `decision`, when the turn was decided before it was stored."""
     message = Message.objects.create(
         conversation=conversation,
         external_id=external_id,
@@ -92,6 +93,7 @@ def message_add(
         confidence=confidence,
         sent_at=sent_at or timezone.now(),
         agent=agent,
+        decision=decision,
     )
     events.message_stored(message)
     return message
@@ -133,15 +135,21 @@ def message_post(
             if stored:  # a retry of a turn stored before the handoff
                 raise AlreadyStored(stored)
             raise ConversationClosed("The conversation has been handed to a human agent.")
+        masked = secrets_mask(text)  # scored as it will be stored
+        turn = Message(conversation=locked, sender=sender, text=masked, confidence=confidence)
+        decision = None
+        if decide_now:
+            decision = decisions.decision_before_storing(conversation=locked, message=turn)
         message = message_add(
             conversation=locked,
             external_id=external_id,
             sender=sender,
-            text=text,
+            text=masked,
             confidence=confidence,
             sent_at=sent_at,
+            decision=decision,
         )
-        if decide_now:
+        if decide_now and decision is None:  # it hands off
             decision_store(message=message, conversation=locked)
         return message
 

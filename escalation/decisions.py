@@ -105,11 +105,17 @@ def decision_payload(
 def recent_turns(
     conversation: Conversation, *, until: Message | None = None
 ) -> list[triggers.Turn]:
+    """The last turns up to `until`. An unsaved `until`, a turn about to be stored, comes after
+    the stored ones."""
     messages = conversation.messages.order_by("-pk")
-    if until is not None:
+    unsaved: list[triggers.Turn] = []
+    if until is not None and until.pk is None:
+        unsaved = [triggers.Turn(until.sender, until.text, until.confidence)]
+    elif until is not None:
         messages = messages.filter(pk__lte=until.pk)
-    rows = messages.values_list("sender", "text", "confidence")[:TRANSCRIPT_WINDOW]
-    return [triggers.Turn(sender, text, confidence) for sender, text, confidence in reversed(rows)]
+    rows = messages.values_list("sender", "text", "confidence")[: TRANSCRIPT_WINDOW - len(unsaved)]
+    stored = [triggers.Turn(sender, text, confidence) for sender, text, confidence in rows]
+    return [*reversed(stored), *unsaved]
 
 
 def suppressed_triggers(conversation: Conversation) -> frozenset[str]:
@@ -177,18 +183,52 @@ def already_with_human(conversation: Conversation) -> bool:
     return conversation.status in (Conversation.Status.QUEUED, Conversation.Status.WITH_AGENT)
 
 
-def decision_after_message(
+def message_scored(
     *, conversation: Conversation, message: Message, capacity: Capacity | None = None
-) -> dict[str, Any]:
+) -> tuple[list[triggers.TriggerResult], Capacity, TriggerPolicy]:
     """`capacity`: an estimate the caller just made; by default, the recent one."""
-    if already_with_human(conversation):
-        return decision_payload(
-            conversation=conversation, triggers=[], handoff=open_handoff(conversation)
-        )
     policy = TriggerPolicy.current()
     capacity = capacity or capacity_recent(policy=policy)
     thresholds = soft_thresholds(policy=policy, capacity=capacity)
     results = results_for_message(conversation=conversation, message=message, thresholds=thresholds)
+    return results, capacity, policy
+
+
+def decision_after_message(
+    *, conversation: Conversation, message: Message, capacity: Capacity | None = None
+) -> dict[str, Any]:
+    if already_with_human(conversation):
+        return decision_payload(
+            conversation=conversation, triggers=[], handoff=open_handoff(conversation)
+        )
+    results, capacity, policy = message_scored(
+        conversation=conversation, message=message, capacity=capacity
+    )
+    return decide_and_act(
+        conversation=conversation, results=results, capacity=capacity, policy=policy
+    )
+
+
+def decision_before_storing(
+    *, conversation: Conversation, message: Message
+) -> dict[str, Any] | None:
+    """The decision on a turn about to be stored (`message`, unsaved), so that one INSERT
+    stores both; most turns hand nothing off. None when it would hand off: the handoff's notice
+    follows the turn in the transcript, so the caller stores the turn first and then asks
+    decision_after_message (which scores it again, on what is stored by then)."""
+    if already_with_human(conversation):
+        return decision_payload(
+            conversation=conversation, triggers=[], handoff=open_handoff(conversation)
+        )
+    results, capacity, policy = message_scored(conversation=conversation, message=message)
+    verdict = verdict_reach(
+        results=results,
+        capacity=capacity,
+        held_before=conversation.held_soft_signals,
+        max_held=policy.max_held_soft_signals,
+    )
+    if verdict.escalate:
+        return None
     return decide_and_act(
         conversation=conversation, results=results, capacity=capacity, policy=policy
     )

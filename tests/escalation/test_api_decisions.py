@@ -61,7 +61,14 @@ def test_human_requested_hands_off_on_the_first_ask(
         "My order 1234 never arrived.",
         "can I talk to a real person please",
     ]
+    assert [m["sender"] for m in transcript] == ["customer", "customer", "system"]  # the notice
     assert Conversation.objects.get(pk=cid).status == "queued"
+    retried = bot_client.post(
+        f"/conversations/{cid}/messages",
+        {"external_id": "m2", "sender": "customer", "text": "can I talk to a real person please"},
+    )
+    assert retried.status_code == 200
+    assert retried.json()["decision"] == decision  # stored with the turn, answered again
 
 
 def test_out_of_scope_action_is_blocked_with_its_rule_and_hands_off(
