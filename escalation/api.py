@@ -14,7 +14,6 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
@@ -22,10 +21,10 @@ from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator
 
-from escalation import conversations, decisions, dispatch, payloads
+from escalation import bots, conversations, decisions, dispatch, payloads
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
 from escalation.middleware import RETRY_AFTER_SECONDS
-from escalation.models import ApiKey, Bot, Conversation, Team
+from escalation.models import Bot, Conversation, Team
 from escalation.redaction import secrets_mask
 
 logger = logging.getLogger(__name__)
@@ -52,17 +51,10 @@ class JsonObjectParser(Parser):
 
 class BotKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Bot | None:
-        key = (
-            ApiKey.objects.select_related("bot")
-            .filter(hashed_key=ApiKey.hash(token), revoked_at__isnull=True, bot__is_active=True)
-            .first()
-        )
+        key = bots.api_key_find(token)
         if key is None:
             return None
         request.api_key = key  # type: ignore[attr-defined]
-        now = timezone.now()
-        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return key.bot
 
 

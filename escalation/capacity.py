@@ -106,15 +106,18 @@ def capacity_estimate(*, team: Team | None = None, policy: TriggerPolicy | None 
     )
 
 
-def capacity_recent(*, policy: TriggerPolicy) -> Capacity:
-    """The estimate each turn's decision weighs, at most RECENT_CAPACITY_SECONDS old: under
-    load the turns share one instead of running its three queries each. Hand-offs still quote
-    the wait from a fresh estimate (handoff_create)."""
-    capacity: Capacity | None = dispatch.cache_get(RECENT_CAPACITY_KEY)
+def policy_and_capacity() -> tuple[TriggerPolicy, Capacity]:
+    """The policy and the capacity estimate each turn's decision weighs, both from the cache in
+    one round trip. The estimate is at most RECENT_CAPACITY_SECONDS old: under load the turns
+    share one instead of running its three queries each. Hand-offs still quote the wait from a
+    fresh estimate (handoff_create)."""
+    cached = dispatch.cache_get_many([TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY])
+    policy: TriggerPolicy = cached.get(TriggerPolicy.CACHE_KEY) or TriggerPolicy.current()
+    capacity: Capacity | None = cached.get(RECENT_CAPACITY_KEY)
     if capacity is None:
         capacity = capacity_estimate(policy=policy)
         dispatch.cache_set(RECENT_CAPACITY_KEY, capacity, RECENT_CAPACITY_SECONDS)
-    return capacity
+    return policy, capacity
 
 
 def soft_thresholds(*, policy: TriggerPolicy, capacity: Capacity | None) -> Thresholds:

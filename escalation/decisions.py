@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Now
 
 from escalation import handoff as handoffs
 from escalation import triggers
-from escalation.capacity import Capacity, capacity_estimate, capacity_recent, soft_thresholds
+from escalation.capacity import Capacity, capacity_estimate, policy_and_capacity, soft_thresholds
 from escalation.models import (
     ActionLimit,
     AIAction,
@@ -187,8 +187,8 @@ def message_scored(
     *, conversation: Conversation, message: Message, capacity: Capacity | None = None
 ) -> tuple[list[triggers.TriggerResult], Capacity, TriggerPolicy]:
     """`capacity`: an estimate the caller just made; by default, the recent one."""
-    policy = TriggerPolicy.current()
-    capacity = capacity or capacity_recent(policy=policy)
+    policy, recent = policy_and_capacity()
+    capacity = capacity or recent
     thresholds = soft_thresholds(policy=policy, capacity=capacity)
     results = results_for_message(conversation=conversation, message=message, thresholds=thresholds)
     return results, capacity, policy
@@ -259,8 +259,7 @@ def decision_after_action(
             triggers=[result.as_dict()],
             handoff=open_handoff(conversation),
         )
-    policy = TriggerPolicy.current()
-    capacity = capacity_recent(policy=policy)
+    policy, capacity = policy_and_capacity()
     return decide_and_act(
         conversation=conversation,
         results=[result],
@@ -279,8 +278,7 @@ def decision_for_draft(
         return decision_payload(
             conversation=conversation, triggers=[], handoff=open_handoff(conversation)
         )
-    policy = TriggerPolicy.current()
-    capacity = capacity_recent(policy=policy)
+    policy, capacity = policy_and_capacity()
     thresholds = soft_thresholds(policy=policy, capacity=capacity)
     results = [
         triggers.low_confidence(confidence=draft_confidence, threshold=thresholds.low_confidence)

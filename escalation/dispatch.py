@@ -46,6 +46,15 @@ def cache_get(key: str) -> Any:
         return None
 
 
+def cache_get_many(keys: list[str]) -> dict[str, Any]:
+    try:
+        found: dict[str, Any] = cache.get_many(keys)
+    except UNREACHABLE as exc:
+        logger.warning("cache read of %s skipped, the cache is unreachable: %s", keys, exc)
+        return {}
+    return found
+
+
 def cache_set(key: str, value: Any, timeout: float) -> None:
     try:
         cache.set(key, value, timeout)

@@ -130,14 +130,14 @@ def test_a_timestamp_before_2000_is_422(bot_client: BotClient) -> None:
 def test_a_turn_runs_a_fixed_number_of_queries(
     bot_client: BotClient, django_assert_num_queries: Any
 ) -> None:
-    """The key and its bot, the conversation (read once, under its lock), the recent turns,
-    and the turn inserted with its decision; a retry is found by the unique constraint, not
-    looked for first; the policy and the capacity estimate come from the cache (the first turn
+    """The conversation (read once, under its lock), the recent turns, and the turn inserted
+    with its decision; a retry is found by the unique constraint, not looked for first; the
+    key and its bot, the policy and the capacity estimate come from the cache (the first turn
     filled it). SAVEPOINT and RELEASE are the turn's transaction inside the test's."""
     conversation = bot_client.open_conversation()
     post_message(bot_client, conversation["id"], external_id="m0")
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = post_message(bot_client, conversation["id"], external_id="m1")
 
     assert response.status_code == 201
