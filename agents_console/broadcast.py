@@ -51,7 +51,11 @@ def message_stored(message: Message) -> None:
     Rendered from the stored row as it was saved (its agent attached), without reading it
     again. Most turns are in conversations no agent has open (no case, or nobody on it): those
     are neither rendered nor sent. A case screen registers its viewer before its socket opens,
-    and re-reads the transcript once open, so no line falls between the two."""
+    and re-reads the transcript once open, so no line falls between the two. A Bot API turn
+    read its conversation under the lock a case is created under, and knows whether it has
+    ever had one (`has_handoffs`): without one no screen can show it, and nothing is asked."""
+    if getattr(message.conversation, "has_handoffs", True) is False:
+        return
     if not CaseViewer.objects.filter(handoff__conversation_id=message.conversation_id).exists():
         return
     html = render_to_string("agents_console/case.html#message-oob", {"message": message})

@@ -5,12 +5,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from escalation import decisions, events
 from escalation.capacity import capacity_estimate
 from escalation.idempotency import create_once
-from escalation.models import AIAction, Bot, Conversation, Customer, Message
+from escalation.models import AIAction, Bot, Conversation, Customer, Handoff, Message
 from escalation.redaction import secrets_mask, secrets_mask_json
 
 
@@ -123,10 +124,16 @@ def message_post(
 
     API callers wait for the decision (`decide_now`); the web chat stores the turn at once and
     leaves the scoring to its turn task, which runs the same message_decide. The conversation
-    is read once, under its lock; Conversation.DoesNotExist when it is not the bot's."""
+    is read once, under its lock, with whether it has ever had a case (handoffs are made under
+    the same lock; broadcast.message_stored); Conversation.DoesNotExist when it is not the
+    bot's."""
 
     def create() -> Message:
-        locked = Conversation.objects.select_for_update().get(pk=conversation_id, bot_id=bot_id)
+        locked = (
+            Conversation.objects.select_for_update()
+            .annotate(has_handoffs=Exists(Handoff.objects.filter(conversation=OuterRef("pk"))))
+            .get(pk=conversation_id, bot_id=bot_id)
+        )
         if sender == Message.Sender.AI and locked.status in (
             Conversation.Status.QUEUED,
             Conversation.Status.WITH_AGENT,

@@ -13,7 +13,7 @@ from agents_console import broadcast
 from agents_console.models import CaseViewer
 from agents_console.queue import NO_TEAM_GROUP, case_group
 from escalation.asgi import application
-from escalation.conversations import message_add
+from escalation.conversations import message_add, message_post
 from escalation.handoff import handoff_claim, handoff_create, handoff_reply
 from escalation.models import AgentProfile, Handoff
 from tests.factories import ConversationFactory, HandoffFactory, UserFactory, console_agent
@@ -176,6 +176,32 @@ async def test_a_line_in_a_conversation_nobody_has_open_is_not_sent() -> None:
 
     event = await asyncio.wait_for(layer.receive(listening), 5)
     assert "An agent has it open." in event["html"]
+    await layer.group_discard(case_group(handoff.conversation_id), listening)
+
+
+async def test_a_bot_turn_reaches_the_open_case_screen() -> None:
+    """The Bot API's turns skip the viewer check only in conversations that never had a case."""
+    layer = get_channel_layer()
+    handoff = await sync_to_async(HandoffFactory)()
+    listening = await layer.new_channel()
+    await layer.group_add(case_group(handoff.conversation_id), listening)
+    await sync_to_async(CaseViewer.objects.create)(
+        handoff=handoff,
+        user=await sync_to_async(console_agent)(),
+        channel_name=listening,
+        seen_at=timezone.now(),
+    )
+
+    await sync_to_async(message_post)(
+        conversation_id=handoff.conversation_id,
+        bot_id=handoff.conversation.bot_id,
+        external_id="t1",
+        sender="customer",
+        text="Are you still there?",
+    )
+
+    event = await asyncio.wait_for(layer.receive(listening), 5)
+    assert "Are you still there?" in event["html"]
     await layer.group_discard(case_group(handoff.conversation_id), listening)
 
 

@@ -1,6 +1,8 @@
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from escalation.models import Message, TriggerPolicy
 from tests.conftest import BotClient
@@ -141,6 +143,21 @@ def test_a_turn_runs_a_fixed_number_of_queries(
         response = post_message(bot_client, conversation["id"], external_id="m1")
 
     assert response.status_code == 201
+
+
+def test_a_turn_in_a_conversation_that_never_had_a_case_looks_for_no_case_screen(
+    bot_client: BotClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    conversation = bot_client.open_conversation()
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        post_message(bot_client, conversation["id"], external_id="m1")
+
+    assert callbacks  # the broadcast ran
+    assert not [q for q in queries.captured_queries if "caseviewer" in q["sql"]]
 
 
 def test_a_policy_change_applies_to_the_next_turn(bot_client: BotClient) -> None:
