@@ -78,8 +78,10 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE transactions take the write lock up front, so concurrent writers queue behind
-    # the busy timeout instead of failing with "database is locked" on upgrade.
+    # IMMEDIATE transactions take the write lock up front, so concurrent writers queue instead
+    # of failing with "database is locked" on upgrade; those of one process queue on a lock of
+    # their own rather than in SQLite's busy handler (escalation/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "escalation.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
