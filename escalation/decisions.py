@@ -187,8 +187,10 @@ def message_scored(
     *, conversation: Conversation, message: Message, capacity: Capacity | None = None
 ) -> tuple[list[triggers.TriggerResult], Capacity, TriggerPolicy]:
     """`capacity`: an estimate the caller just made; by default, the recent one."""
-    policy, recent = policy_and_capacity()
-    capacity = capacity or recent
+    if capacity is None:
+        policy, capacity = policy_and_capacity()
+    else:
+        policy = TriggerPolicy.current()
     thresholds = soft_thresholds(policy=policy, capacity=capacity)
     results = results_for_message(conversation=conversation, message=message, thresholds=thresholds)
     return results, capacity, policy
