@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import InterfaceError, OperationalError
@@ -22,6 +21,7 @@ from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator
 
 from escalation import bots, conversations, decisions, dispatch, payloads
+from escalation.cache import counter_add
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
 from escalation.middleware import RETRY_AFTER_SECONDS
 from escalation.models import Bot, Conversation, Team
@@ -86,23 +86,13 @@ class ApiKeyThrottle(BaseThrottle):
         window = int(now // period)
         key = f"api-rate:{api_key.hashed_key}:{window}"
         try:
-            count = self.count(key, period)
+            count = counter_add(key, period + 1)
         except dispatch.UNREACHABLE as exc:
             # Without its cache the limit cannot be counted: serve rather than refuse.
             logger.warning("API rate limit not applied, the cache is unreachable: %s", exc)
             return True
         self.refused.wait = (window + 1) * period - now
         return count <= limit
-
-    @staticmethod
-    def count(key: str, period: int) -> int:
-        """This request's number in its window."""
-        try:
-            return cache.incr(key)
-        except ValueError:  # the window's first request (or its count just expired)
-            if cache.add(key, 1, period + 1):
-                return 1
-            return cache.incr(key)
 
     def wait(self) -> float:
         return float(self.refused.wait)

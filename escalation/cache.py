@@ -8,6 +8,7 @@ they all share one, which redis-py makes safe across threads and re-opens after 
 from typing import Any
 
 import redis
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -28,3 +29,29 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = SharedRedisCacheClient
+
+    def counter_add(self, key: str, timeout: int) -> int:
+        """Count one more under `key`; a new counter expires in `timeout` seconds. One round
+        trip: Django's incr() asks whether the key exists first, and a missing one needs an
+        add() and another incr()."""
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, timeout, nx=True)
+        count, _ = pipe.execute()
+        return int(count)
+
+
+def counter_add(key: str, timeout: int) -> int:
+    """One more under `key`, counted atomically across threads (and across processes on
+    Redis); the counter starts at 1 and expires `timeout` seconds after it started."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return backend.counter_add(key, timeout)
+    try:
+        return backend.incr(key)
+    except ValueError:  # the first count (or the counter just expired)
+        if backend.add(key, 1, timeout):
+            return 1
+        return backend.incr(key)

@@ -2,6 +2,7 @@
 time, and the wait that follows. The soft triggers' thresholds follow it."""
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -106,17 +107,41 @@ def capacity_estimate(*, team: Team | None = None, policy: TriggerPolicy | None 
     )
 
 
+@dataclass(frozen=True)
+class Kept:
+    until: float  # time.monotonic()
+    policy: TriggerPolicy
+    capacity: Capacity
+
+
+IN_PROCESS_SECONDS = 1.0
+in_process: Kept | None = None
+
+
+def in_process_forget() -> None:
+    global in_process
+    in_process = None
+
+
 def policy_and_capacity() -> tuple[TriggerPolicy, Capacity]:
     """The policy and the capacity estimate each turn's decision weighs, both from the cache in
-    one round trip. The estimate is at most RECENT_CAPACITY_SECONDS old: under load the turns
-    share one instead of running its three queries each. Hand-offs still quote the wait from a
-    fresh estimate (handoff_create)."""
+    one round trip, and kept by the process for IN_PROCESS_SECONDS: under load most turns ask
+    the cache nothing. The estimate is at most RECENT_CAPACITY_SECONDS old when read: the
+    turns share one instead of running its three queries each. Hand-offs still quote the wait
+    from a fresh estimate (handoff_create). A saved policy applies at once in the process that
+    saved it (TriggerPolicy.cache_clear) and within IN_PROCESS_SECONDS in the others."""
+    global in_process
+    now = time.monotonic()
+    kept = in_process
+    if kept is not None and now < kept.until:
+        return kept.policy, kept.capacity
     cached = dispatch.cache_get_many([TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY])
     policy: TriggerPolicy = cached.get(TriggerPolicy.CACHE_KEY) or TriggerPolicy.current()
     capacity: Capacity | None = cached.get(RECENT_CAPACITY_KEY)
     if capacity is None:
         capacity = capacity_estimate(policy=policy)
         dispatch.cache_set(RECENT_CAPACITY_KEY, capacity, RECENT_CAPACITY_SECONDS)
+    in_process = Kept(now + IN_PROCESS_SECONDS, policy, capacity)
     return policy, capacity
 
 

@@ -454,8 +454,9 @@ class TriggerPolicy(models.Model):
 
     @classmethod
     def current(cls) -> "TriggerPolicy":
-        """The one policy, read from the cache (every turn's decision needs it); saving it
-        clears the cache, so a supervisor's change applies to the next turn. Change it with
+        """The one policy, read from the cache (every turn's decision needs it, through
+        capacity.policy_and_capacity); saving it clears the cache, so a supervisor's change
+        applies to the next turn (in another process, within a second). Change it with
         save(), not a queryset update."""
         policy: TriggerPolicy | None = dispatch.cache_get(cls.CACHE_KEY)
         if policy is None:
@@ -465,10 +466,16 @@ class TriggerPolicy(models.Model):
 
     @classmethod
     def cache_clear(cls) -> None:
-        """Now for this transaction, and again on commit: another process may have cached the
+        """Now for this transaction, and again on commit: another request may have cached the
         old row in between."""
-        dispatch.cache_delete(cls.CACHE_KEY)
-        transaction.on_commit(lambda: dispatch.cache_delete(cls.CACHE_KEY))
+        from escalation import capacity
+
+        def forget() -> None:
+            dispatch.cache_delete(cls.CACHE_KEY)
+            capacity.in_process_forget()
+
+        forget()
+        transaction.on_commit(forget)
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.TUNABLE_FIELDS}

@@ -158,7 +158,7 @@ async def bot_api(base_url: str, key: str, *, seconds: float) -> list[Figure]:
             for i in range(CONCURRENT_BOTS)
         ]
 
-        async def message(index: int, n: int) -> None:
+        def turn(n: int) -> dict[str, Any]:
             is_customer = n % 2 == 0
             body: dict[str, Any] = {
                 "external_id": uuid.uuid4().hex,
@@ -167,16 +167,19 @@ async def bot_api(base_url: str, key: str, *, seconds: float) -> list[Figure]:
             }
             if not is_customer:
                 body["confidence"] = 0.9
+            return body
+
+        async def message(index: int, n: int) -> None:
             url = f"{base_url}/api/v1/conversations/{conversations[index]}/messages"
-            status, answer = await post_json(session, url, body, bot_headers(key))
+            status, answer = await post_json(session, url, turn(n), bot_headers(key))
             if status != 201 or answer["decision"]["escalate"]:
                 raise BenchBroken(f"POST …/messages answered {status}: {answer}")
 
         async def insert(index: int, n: int) -> None:
             url = f"{base_url}/bench/conversations/{conversations[index]}/insert"
-            async with session.post(url) as response:
-                if response.status != 201:
-                    raise BenchBroken(f"the baseline insert answered {response.status}")
+            status, _ = await post_json(session, url, turn(n), bot_headers(key))
+            if status != 201:
+                raise BenchBroken(f"the baseline insert answered {status}")
 
         await closed_loop(CONCURRENT_BOTS, min(1.0, seconds / 3), insert)  # warm both up
         await closed_loop(CONCURRENT_BOTS, min(1.0, seconds / 3), message)

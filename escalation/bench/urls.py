@@ -2,6 +2,8 @@
 own settings (escalation.bench.settings) load this URLconf: these endpoints are never served
 by a deployment."""
 
+import json
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
@@ -16,9 +18,14 @@ from escalation.urls import urlpatterns as project_urlpatterns
 @csrf_exempt
 @require_POST
 def insert_one_row(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """The Bot API's baseline: the same server and database, one row inserted, nothing else."""
+    """The Bot API's baseline: the same request on the same server and database, its turn
+    stored as one row, nothing else (no key, limit, lock, history or decision)."""
+    turn = json.loads(request.body)
     message = Message.objects.create(
-        conversation_id=conversation_id, sender="customer", text="baseline", sent_at=timezone.now()
+        conversation_id=conversation_id,
+        sender=turn["sender"],
+        text=turn["text"],
+        sent_at=timezone.now(),
     )
     return JsonResponse({"id": message.pk}, status=201)
 

@@ -1,5 +1,6 @@
 import asyncio
 import contextvars
+import uuid
 
 import pytest
 import redis
@@ -32,3 +33,18 @@ def test_requests_share_the_processs_redis_connections() -> None:
     contextvars.Context().run(asyncio.run, requests())
 
     assert connections_received() - before < REQUESTS / 3
+
+
+def test_a_counter_counts_in_one_round_trip_and_expires_from_its_first_count() -> None:
+    """The API's rate limit: INCR and EXPIRE NX pipelined, where Django's incr() would ask
+    EXISTS first (and add() the first count)."""
+    from escalation.cache import counter_add
+
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    key = f"test-counter-{uuid.uuid4().hex}"
+
+    counts = [counter_add(key, 100), counter_add(key, 1000), counter_add(key, 1000)]
+
+    assert counts == [1, 2, 3]
+    assert 0 < server.ttl(cache.make_key(key)) <= 100
+    assert cache.get(key) == 3  # the same counter Django's own incr() reads and writes
