@@ -123,3 +123,31 @@ def test_recent_handle_time_is_the_median_of_resolved_cases(db: None) -> None:
 
 def test_without_history_the_policy_default_handle_time_is_used(db: None) -> None:
     assert capacity.median_handle_seconds(default=777) == 777
+
+
+def test_the_process_keeps_policy_and_capacity_for_a_moment(db: None) -> None:
+    """Most turns ask the cache nothing: what one read is kept by the process for up to
+    IN_PROCESS_SECONDS, whatever the cache says meanwhile."""
+    from django.core.cache import cache
+
+    policy, estimate = capacity.policy_and_capacity()
+    stale = TriggerPolicy.objects.get(pk=1)
+    stale.low_confidence_threshold = 0.99
+    cache.set(TriggerPolicy.CACHE_KEY, stale)  # another process's change, not yet seen here
+    available_agent()
+    cache.delete(capacity.RECENT_CAPACITY_KEY)
+
+    assert capacity.policy_and_capacity() == (policy, estimate)
+    capacity.in_process_forget()  # as IN_PROCESS_SECONDS passing does
+    later_policy, later_estimate = capacity.policy_and_capacity()
+    assert later_policy.low_confidence_threshold == 0.99
+    assert later_estimate.available_agents == estimate.available_agents + 1
+
+
+def test_a_saved_policy_applies_at_once_in_the_saving_process(db: None) -> None:
+    capacity.policy_and_capacity()
+    policy = TriggerPolicy.current()
+    policy.low_confidence_threshold = 0.42
+    policy.save()
+
+    assert capacity.policy_and_capacity()[0].low_confidence_threshold == 0.42
