@@ -54,7 +54,7 @@ def message_stored(message: Message) -> None:
     and re-reads the transcript once open, so no line falls between the two. A Bot API turn
     read its conversation under the lock a case is created under, and knows whether it has
     ever had one (`has_handoffs`): without one no screen can show it, and nothing is asked."""
-    if getattr(message.conversation, "has_handoffs", True) is False:
+    if not getattr(message.conversation, "has_handoffs", True):
         return
     if not CaseViewer.objects.filter(handoff__conversation_id=message.conversation_id).exists():
         return

@@ -4,9 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
+from django.db import connection, transaction
 from django.utils import timezone
 
 from escalation import decisions, events
@@ -101,17 +99,27 @@ def message_add(
     return message
 
 
-# Whether a conversation has ever had a case, read with it. Written as SQL: the ORM takes
-# longer to build an Exists() subquery than the rest of a Bot API turn's read. Only the
-# models' table names are formatted in.
-HAS_HANDOFF_SQL = "EXISTS (SELECT 1 FROM {handoff} h WHERE h.conversation_id = {conversation}.id)"
-HAS_HANDOFFS = RawSQL(  # noqa: S611 - no input reaches it
-    HAS_HANDOFF_SQL.format(
-        handoff=Handoff._meta.db_table, conversation=Conversation._meta.db_table
-    ),
-    (),
-    output_field=BooleanField(),
+# The bot's conversation under its lock, with whether it has ever had a case. Written as SQL:
+# the ORM takes longer to build this query than the database to answer it, and it is the
+# first thing every Bot API turn does. Only the models' table names are formatted in.
+LOCKED_READ_SQL = (
+    f"SELECT c.*, EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h"  # noqa: S608
+    " WHERE h.conversation_id = c.id) AS has_handoffs"
+    f" FROM {Conversation._meta.db_table} c WHERE c.id = %s AND c.bot_id = %s"
 )
+
+
+def conversation_locked(*, conversation_id: int, bot_id: int) -> Conversation:
+    """Read under its lock, which handoffs are made under too; `has_handoffs` is true or
+    false (1 or 0 on SQLite), for broadcast.message_stored. Conversation.DoesNotExist when it
+    is not the bot's."""
+    sql = LOCKED_READ_SQL
+    if connection.features.has_select_for_update:  # SQLite locks the whole database instead
+        sql += " FOR UPDATE"
+    found = list(Conversation.objects.raw(sql, [conversation_id, bot_id]))
+    if not found:
+        raise Conversation.DoesNotExist(f"No conversation {conversation_id} of bot {bot_id}.")
+    return found[0]
 
 
 class ConversationClosed(Exception):
@@ -138,16 +146,10 @@ def message_post(
 
     API callers wait for the decision (`decide_now`); the web chat stores the turn at once and
     leaves the scoring to its turn task, which runs the same message_decide. The conversation
-    is read once, under its lock, with whether it has ever had a case (handoffs are made under
-    the same lock; broadcast.message_stored); Conversation.DoesNotExist when it is not the
-    bot's."""
+    is read once, under its lock (conversation_locked)."""
 
     def create() -> Message:
-        locked = (
-            Conversation.objects.select_for_update()
-            .annotate(has_handoffs=HAS_HANDOFFS)
-            .get(pk=conversation_id, bot_id=bot_id)
-        )
+        locked = conversation_locked(conversation_id=conversation_id, bot_id=bot_id)
         if sender == Message.Sender.AI and locked.status in (
             Conversation.Status.QUEUED,
             Conversation.Status.WITH_AGENT,
