@@ -30,28 +30,30 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = SharedRedisCacheClient
 
-    def counter_add(self, key: str, timeout: int) -> int:
-        """Count one more under `key`; a new counter expires in `timeout` seconds. One round
-        trip: Django's incr() asks whether the key exists first, and a missing one needs an
-        add() and another incr()."""
+    def get_and_count(self, key: str, counter: str, timeout: int) -> tuple[Any, int]:
+        """get(key), and one more under `counter` (a new counter expires in `timeout`
+        seconds), in one round trip. Django's incr() alone takes two: it asks whether the key
+        exists first (and a new counter needs an add() besides)."""
         key = self.make_and_validate_key(key)
-        client = self._cache.get_client(key, write=True)  # type: ignore[attr-defined]
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, timeout, nx=True)
-        count, _ = pipe.execute()
-        return int(count)
+        counter = self.make_and_validate_key(counter)
+        cache = self._cache  # type: ignore[attr-defined]
+        pipe = cache.get_client(counter, write=True).pipeline(transaction=False)
+        pipe.get(key)
+        pipe.incr(counter)
+        pipe.expire(counter, timeout, nx=True)
+        value, count, _ = pipe.execute()
+        return (None if value is None else cache._serializer.loads(value)), int(count)
 
 
-def counter_add(key: str, timeout: int) -> int:
-    """One more under `key`, counted atomically across threads (and across processes on
-    Redis); the counter starts at 1 and expires `timeout` seconds after it started."""
+def get_and_count(key: str, counter: str, timeout: int) -> tuple[Any, int]:
+    """The cached value under `key` (None if missing) and one more under `counter`, counted
+    atomically across threads (and across processes on Redis); a counter starts at 1 and
+    expires `timeout` seconds after it started."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        return backend.counter_add(key, timeout)
+        return backend.get_and_count(key, counter, timeout)
     try:
-        return backend.incr(key)
+        count = backend.incr(counter)
     except ValueError:  # the first count (or the counter just expired)
-        if backend.add(key, 1, timeout):
-            return 1
-        return backend.incr(key)
+        count = 1 if backend.add(counter, 1, timeout) else backend.incr(counter)
+    return backend.get(key), count

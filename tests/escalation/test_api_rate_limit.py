@@ -1,5 +1,4 @@
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -7,8 +6,8 @@ import pytest
 import time_machine
 from django.http import HttpRequest
 
-from escalation.api import ApiKeyThrottle
-from escalation.models import ApiKey
+from escalation import bots
+from escalation.api import ApiKeyThrottle, BotKeyAuth
 from tests.conftest import BotClient
 from tests.factories import bot_with_key
 
@@ -60,17 +59,20 @@ def test_requests_without_a_valid_key_are_not_counted(
     assert bot_client.get("/conversations/999999").status_code == 404
 
 
-def test_requests_at_the_same_moment_are_all_counted(settings: Any) -> None:
-    """Each request is counted with one atomic increment: requests checked at once, in the
-    threads serving them, cannot slip past the limit between one's read and another's write."""
+def test_requests_at_the_same_moment_are_all_counted(settings: Any, db: None) -> None:
+    """Each request is counted with one atomic increment, as its key is looked up: requests
+    checked at once, in the threads serving them, cannot slip past the limit between one's
+    read and another's write."""
     settings.API_RATE_LIMIT = "5/m"
-    throttle = ApiKeyThrottle()
-    request = HttpRequest()
-    request.api_key = ApiKey(hashed_key=uuid.uuid4().hex)
+    bot, token = bot_with_key(name="busy-bot")
+    bots.api_key_find(token)  # cached: the threads find it without the test's transaction
+    auth, throttle = BotKeyAuth(), ApiKeyThrottle()
     start = threading.Barrier(THREADS)
 
     def check(_: int) -> bool:
+        request = HttpRequest()
         start.wait()
+        assert auth.authenticate(request, token) == bot
         return throttle.allow_request(request)
 
     with ThreadPoolExecutor(THREADS) as pool:

@@ -35,16 +35,19 @@ def test_requests_share_the_processs_redis_connections() -> None:
     assert connections_received() - before < REQUESTS / 3
 
 
-def test_a_counter_counts_in_one_round_trip_and_expires_from_its_first_count() -> None:
-    """The API's rate limit: INCR and EXPIRE NX pipelined, where Django's incr() would ask
-    EXISTS first (and add() the first count)."""
-    from escalation.cache import counter_add
+def test_a_value_and_a_count_in_one_round_trip() -> None:
+    """The Bot API's key lookup and rate-limit count: GET, INCR and EXPIRE NX pipelined,
+    where Django's incr() would ask EXISTS first (and add() the first count). The counter
+    expires from its first count."""
+    from escalation.cache import get_and_count
 
     server = redis.Redis.from_url(settings.REDIS_URL)
-    key = f"test-counter-{uuid.uuid4().hex}"
+    key, counter = f"test-value-{uuid.uuid4().hex}", f"test-counter-{uuid.uuid4().hex}"
+    cache.set(key, {"a": 1})
 
-    counts = [counter_add(key, 100), counter_add(key, 1000), counter_add(key, 1000)]
+    answers = [get_and_count(key, counter, 100), get_and_count(key, counter, 1000)]
 
-    assert counts == [1, 2, 3]
-    assert 0 < server.ttl(cache.make_key(key)) <= 100
-    assert cache.get(key) == 3  # the same counter Django's own incr() reads and writes
+    assert answers == [({"a": 1}, 1), ({"a": 1}, 2)]
+    assert 0 < server.ttl(cache.make_key(counter)) <= 100
+    assert cache.get(counter) == 2  # the same counter Django's own incr() reads and writes
+    assert get_and_count(f"test-missing-{uuid.uuid4().hex}", counter, 100) == (None, 3)
