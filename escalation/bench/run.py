@@ -46,7 +46,7 @@ class Plan:
     @classmethod
     def of(cls, *, quick: bool, **overrides: Any) -> "Plan":
         if quick:
-            plan = cls(seconds=3, samples=20, sockets=1000, soak_seconds=20, repeat=5, scale=False)
+            plan = cls(seconds=5, samples=20, sockets=1000, soak_seconds=20, repeat=5, scale=False)
         else:
             plan = cls(
                 seconds=15, samples=100, sockets=1000, soak_seconds=180, repeat=20, scale=False
