@@ -12,10 +12,12 @@ from tests.factories import ConversationFactory, HandoffFactory, MessageFactory,
 @pytest.fixture
 def eager_celery() -> Iterator[None]:
     """Run tasks in-process even when the suite runs against a real broker."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
+    conf = celery_app.conf
+    previous = conf.task_always_eager
+    # Under the CELERY namespace the settings' own name wins over the plain one.
+    conf.update(CELERY_TASK_ALWAYS_EAGER=True)
     yield
-    celery_app.conf.task_always_eager = previous
+    conf.update(CELERY_TASK_ALWAYS_EAGER=previous)
 
 
 def resolved_case(
