@@ -118,15 +118,14 @@ def recent_turns(
     """The last turns up to `until`. An unsaved `until`, a turn about to be stored, comes after
     the stored ones."""
     unsaved: list[triggers.Turn] = []
-    table = Message._meta.db_table
+    until_sql, params = "", [conversation.pk]
     if until is not None and until.pk is None:
         unsaved = [triggers.Turn(until.sender, until.text, until.confidence)]
-    if until is not None and until.pk is not None:
-        sql = RECENT_TURNS_SQL.format(table=table, until=" AND id <= %s")
-        params = [conversation.pk, until.pk, TRANSCRIPT_WINDOW]
-    else:
-        sql = RECENT_TURNS_SQL.format(table=table, until="")
-        params = [conversation.pk, TRANSCRIPT_WINDOW - len(unsaved)]
+    elif until is not None:
+        until_sql = " AND id <= %s"
+        params.append(until.pk)
+    params.append(TRANSCRIPT_WINDOW - len(unsaved))
+    sql = RECENT_TURNS_SQL.format(table=Message._meta.db_table, until=until_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         stored = [triggers.Turn(*row) for row in cursor.fetchall()]
