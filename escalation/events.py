@@ -50,3 +50,9 @@ def handoff_returned(handoff: Handoff) -> None:
     from surveys import tasks as surveys_tasks
 
     transaction.on_commit(lambda: dispatch.task_send(surveys_tasks.outcome_compute, handoff.pk))
+
+
+def customer_typing(*, conversation_id: int, name: str) -> None:
+    """The customer is typing in the web chat. Not a state change: nothing is stored, and it
+    is passed on at once."""
+    broadcast.customer_typing(conversation_id=conversation_id, name=name)

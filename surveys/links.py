@@ -13,12 +13,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from escalation.consumers import CHANNEL as WEB_CHAT
+from escalation.consumers import chat_on_handoff_changed
 from escalation.conversations import message_add
 from escalation.models import Handoff, Message
 from escalation.redaction import secrets_mask
 from surveys.models import Survey
 
 SALT = "surveys.link"
+CHAT_QUESTION = "Did the handover help? Answer with one tap below."
 
 
 def survey_token(*, survey: Survey) -> str:
@@ -67,14 +70,20 @@ def survey_send(*, handoff: Handoff) -> Survey | None:
     if handoff.status != Handoff.Status.RESOLVED:
         return None
     email = handoff.conversation.customer.email
+    in_web_chat = handoff.conversation.channel == WEB_CHAT
     try:
         with transaction.atomic():
             survey = Survey.objects.create(handoff=handoff, email=email)
+            # The web chat asks with one tap (its status area); a bot's chat gets the link.
             message_add(
                 conversation=handoff.conversation,
                 sender=Message.Sender.SYSTEM,
-                text=f"Did the handover help? Tell us in a minute: {survey_url(survey=survey)}",
+                text=CHAT_QUESTION
+                if in_web_chat
+                else f"Did the handover help? Tell us in a minute: {survey_url(survey=survey)}",
             )
+            if in_web_chat:
+                chat_on_handoff_changed(handoff)
     except IntegrityError:
         survey = Survey.objects.get(handoff=handoff)
     if survey.sent_at is not None:
@@ -98,9 +107,15 @@ def survey_send(*, handoff: Handoff) -> Survey | None:
 
 
 def survey_answer(
-    *, survey: Survey, did_help: bool, had_to_repeat: bool, rating: int, comment: str
+    *,
+    survey: Survey,
+    did_help: bool,
+    had_to_repeat: bool | None = None,
+    rating: int | None = None,
+    comment: str = "",
 ) -> bool:
-    """Record the answer once: the conditional UPDATE lets only the first submission count."""
+    """Record the answer once: the conditional UPDATE lets only the first submission count.
+    The one-tap answer in the chat gives only `did_help`."""
     return bool(
         Survey.objects.filter(pk=survey.pk, answered_at__isnull=True).update(
             answered_at=timezone.now(),
