@@ -265,7 +265,7 @@ def queue_view(*, user: Any, filters: QueueFilters, now: datetime | None = None)
         rows=sorted(rows, key=sort_key(filters.sort)),
         filters=filters,
         total=len(waiting),
-        over=sum(1 for h in waiting if h.wait_state == "over"),  # type: ignore[attr-defined]
+        over=[h.wait_state for h in waiting].count("over"),  # type: ignore[attr-defined]
         mine=len(mine),
         teams=[(team, per_team[team.pk]) for team in teams],
         kinds=[(kind, per_kind[kind]) for kind in triggers.KIND_LABELS],

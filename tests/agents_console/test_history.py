@@ -1,5 +1,5 @@
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.test import Client
@@ -13,22 +13,25 @@ from tests.factories import ConversationFactory, HandoffFactory, MessageFactory
 
 def earlier_case(customer: Customer, *, hours_ago: int, agent: Any = None, **extra: Any) -> Handoff:
     queued = timezone.now() - timedelta(hours=hours_ago)
-    handoff: Handoff = HandoffFactory(
-        conversation=ConversationFactory(customer=customer, bot=customer.bot),
-        queued_at=queued,
-        status=Handoff.Status.RESOLVED,
-        claimed_by=agent,
-        claimed_at=queued if agent else None,
-        resolved_at=queued + timedelta(minutes=20),
-        resolution=Handoff.Resolution.RESOLVED,
-        triggers=[{"kind": "distress", "fired": True}],
-        **extra,
+    handoff = cast(
+        Handoff,
+        HandoffFactory(
+            conversation=ConversationFactory(customer=customer, bot=customer.bot),
+            queued_at=queued,
+            status=Handoff.Status.RESOLVED,
+            claimed_by=agent,
+            claimed_at=queued if agent else None,
+            resolved_at=queued + timedelta(minutes=20),
+            resolution=Handoff.Resolution.RESOLVED,
+            triggers=[{"kind": "distress", "fired": True}],
+            **extra,
+        ),
     )
     return handoff
 
 
 def ai_only_conversation(customer: Customer, *, hours_ago: int, text: str) -> Conversation:
-    conversation: Conversation = ConversationFactory(customer=customer, bot=customer.bot)
+    conversation = cast(Conversation, ConversationFactory(customer=customer, bot=customer.bot))
     Conversation.objects.filter(pk=conversation.pk).update(
         created_at=timezone.now() - timedelta(hours=hours_ago)
     )

@@ -1,5 +1,5 @@
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -26,16 +26,19 @@ def held_decision(kind: str = "distress", score: float = 0.8) -> dict[str, Any]:
 
 
 def turn(handoff: Handoff, *, minutes_before: int, decision: dict[str, Any] | None) -> Message:
-    message: Message = MessageFactory(
-        conversation=handoff.conversation,
-        sent_at=handoff.queued_at - timedelta(minutes=minutes_before),
-        decision=decision,
+    message = cast(
+        Message,
+        MessageFactory(
+            conversation=handoff.conversation,
+            sent_at=handoff.queued_at - timedelta(minutes=minutes_before),
+            decision=decision,
+        ),
     )
     return message
 
 
 def test_every_soft_signal_held_back_before_the_handoff_is_listed_oldest_first() -> None:
-    handoff = HandoffFactory()
+    handoff = cast(Handoff, HandoffFactory())
     for minutes in (30, 20, 10):
         turn(handoff, minutes_before=minutes, decision=held_decision(score=minutes / 100))
 

@@ -1,6 +1,6 @@
 """The survey in the web chat: one tap, by the customer whose chat it is, once."""
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -21,13 +21,16 @@ pytestmark = pytest.mark.django_db
 def web_chat_case(username: str = "maria") -> Handoff:
     user = UserFactory(username=username)
     user.save()
-    handoff: Handoff = HandoffFactory(
-        conversation__channel="web-chat",
-        conversation__status=Conversation.Status.RESOLVED,
-        conversation__customer__user=user,
-        status=Handoff.Status.RESOLVED,
-        resolved_at=timezone.now(),
-        resolution=Handoff.Resolution.RESOLVED,
+    handoff = cast(
+        Handoff,
+        HandoffFactory(
+            conversation__channel="web-chat",
+            conversation__status=Conversation.Status.RESOLVED,
+            conversation__customer__user=user,
+            status=Handoff.Status.RESOLVED,
+            resolved_at=timezone.now(),
+            resolution=Handoff.Resolution.RESOLVED,
+        ),
     )
     return handoff
 
@@ -121,7 +124,7 @@ def test_the_question_reaches_an_open_chat_live(django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         survey = survey_send(handoff=handoff)
 
-    pushed = []
+    pushed: list[str] = []
     while len(pushed) < 2:
         pushed.append(async_to_sync(layer.receive)(listening)["html"])
     assert any(f'action="/chat/survey/{survey.pk}/"' in html for html in pushed)
