@@ -15,7 +15,13 @@
     socket.send(JSON.stringify({ type: "typing" }));
   });
   document.addEventListener("htmx:wsAfterMessage", function (event) {
-    if (String(event.detail.message).indexOf('id="chat-typing"') < 0) return;
+    var message = String(event.detail.message);
+    if (message.indexOf("msg msg-agent") >= 0) {
+      var typing = document.getElementById("chat-typing");
+      if (typing) typing.textContent = "";  // the agent's message ends their "is typing"
+      return;
+    }
+    if (message.indexOf('id="chat-typing"') < 0) return;
     if (typingFade) clearTimeout(typingFade);
     typingFade = setTimeout(function () {
       var typing = document.getElementById("chat-typing");

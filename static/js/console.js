@@ -117,6 +117,12 @@
   // "Ana is replying…" and "Maria is typing…" fade once no new signal has come for a while.
   var typingFades = {};
   function fadeTyping(message) {
+    // The message itself ends its writer's "is typing".
+    [["customer-typing", "message from-customer"], ["agent-typing", "message from-agent"]]
+      .forEach(function (pair) {
+        var typing = document.getElementById(pair[0]);
+        if (typing && message.indexOf(pair[1]) >= 0) typing.textContent = "";
+      });
     var match = /id="([\w-]+)" class="typing"/.exec(message);
     if (!match) return;
     var id = match[1];
