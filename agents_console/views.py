@@ -234,7 +234,6 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     viewers = CaseViewer.objects.filter(handoff=handoff).select_related("user")
     is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
     fired = [t for t in handoff.triggers if t.get("fired")]
-    user = console_user(request)
     # The reason the bot gave, unless it only repeats the triggers' evidence.
     evidence = "; ".join(t.get("evidence", "") for t in fired)
     context = (
@@ -257,7 +256,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
             "resolutions": Handoff.Resolution.choices,
             "dispositions": list(Disposition.objects.filter(is_active=True)) if is_owner else [],
             "saved_replies": (
-                saved_replies_offered(handoff=handoff, agent=user) if is_owner else []
+                saved_replies_offered(handoff=handoff, agent=request.user) if is_owner else []
             ),
             "history": customer_history(handoff=handoff),
             "held_signals": held_signals(handoff=handoff),
@@ -305,6 +304,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                 "is_owner": True,
                 "reply_error": error,
                 "draft": text if error else "",
+                "saved_replies": saved_replies_offered(handoff=handoff, agent=request.user),
             },
         )
     if error:

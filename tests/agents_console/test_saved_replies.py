@@ -77,3 +77,15 @@ def test_another_teams_case_offers_no_saved_replies(db: None) -> None:
     response = logged_in(agent).get(f"/console/cases/{case.pk}/saved-replies/")
 
     assert response.status_code == 403
+
+
+def test_the_reply_box_keeps_its_saved_replies_after_sending(
+    agent_client: Client, claimed: Handoff
+) -> None:
+    SavedReply.objects.create(title="Late order", text=LATE)
+
+    response = agent_client.post(
+        f"/console/cases/{claimed.pk}/reply/", {"text": "Hi Tom."}, headers={"HX-Request": "true"}
+    )
+
+    assert 'data-text="Hi Tom, I&#x27;m Ana. Order 1234 ships today."' in response.content.decode()

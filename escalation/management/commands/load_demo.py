@@ -7,13 +7,13 @@ from django.utils import timezone
 from escalation import conversations
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import (
-    Disposition,
     ActionLimit,
     AgentProfile,
     ApiKey,
     AuthorisedAction,
     Bot,
     Conversation,
+    Disposition,
     Handoff,
     Team,
     TriggerPolicy,
