@@ -104,7 +104,7 @@
   // their counts; the row the socket brought shows meanwhile (CSS hides it under a filter).
   var queueRefresh = null;
   function refreshQueue(message) {
-    if (!document.getElementById("queue") || message.indexOf("queue-row") < 0) return;
+    if (!document.getElementById("queue") || message.indexOf("id=\"handoff-") < 0) return;
     if (queueRefresh) clearTimeout(queueRefresh);
     queueRefresh = setTimeout(function () {
       queueRefresh = null;
