@@ -1,9 +1,10 @@
 """The survey in the web chat: one tap, by the customer whose chat it is, once."""
 
-from typing import Any, cast
+import asyncio
+from typing import cast
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.core import mail
 from django.test import Client
@@ -115,17 +116,17 @@ def test_an_answer_not_understood_is_refused() -> None:
     assert Survey.objects.get(pk=survey.pk).answered_at is None
 
 
-def test_the_question_reaches_an_open_chat_live(django_capture_on_commit_callbacks: Any) -> None:
-    handoff = web_chat_case()
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_question_reaches_an_open_chat_live() -> None:
+    handoff = await sync_to_async(web_chat_case)()
     layer = get_channel_layer()
-    listening = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(chat_group(handoff.conversation_id), listening)
+    listening = await layer.new_channel()
+    await layer.group_add(chat_group(handoff.conversation_id), listening)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        survey = survey_send(handoff=handoff)
+    survey = await sync_to_async(survey_send)(handoff=handoff)
 
-    pushed: list[str] = []
-    while len(pushed) < 2:
-        pushed.append(async_to_sync(layer.receive)(listening)["html"])
+    assert survey is not None
+    pushed = [(await asyncio.wait_for(layer.receive(listening), 5))["html"] for _ in range(2)]
     assert any(f'action="/chat/survey/{survey.pk}/"' in html for html in pushed)
-    async_to_sync(layer.group_discard)(chat_group(handoff.conversation_id), listening)
+    await layer.group_discard(chat_group(handoff.conversation_id), listening)
