@@ -50,3 +50,9 @@ def handoff_returned(handoff: Handoff) -> None:
     from surveys import tasks as surveys_tasks
 
     transaction.on_commit(lambda: dispatch.task_send(surveys_tasks.outcome_compute, handoff.pk))
+
+
+def handoff_handed_back(handoff: Handoff) -> None:
+    """An agent gave the conversation back to the AI: a bot is told, with the agent's note."""
+    webhooks.webhook_on_handoff_handed_back(handoff)
+    handoff_returned(handoff)

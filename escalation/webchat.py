@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from escalation import conversations, decisions, dispatch
 from escalation.assistant import Assistant
 from escalation.capacity import capacity_estimate, wait_estimate
-from escalation.handoff import HandoffAlreadyOpen, handoff_create
+from escalation.handoff import HandoffAlreadyOpen, handback_note, handoff_create
 from escalation.idempotency import create_once
 from escalation.models import AIAction, Bot, Conversation, Customer, Handoff, Message
 
@@ -100,7 +100,9 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
     decision = conversations.message_decide(message_id=message.pk)
     if decision["escalate"]:
         return "handed off"
-    draft = assistant.draft_reply(conversation=conversation)
+    draft = assistant.draft_reply(
+        conversation=conversation, handback_note=handback_note(conversation=conversation)
+    )
     for index, (name, params) in enumerate(draft.actions):
         action, _ = conversations.action_record(
             conversation=conversation,

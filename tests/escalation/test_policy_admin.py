@@ -15,6 +15,8 @@ FORM = {
     "capacity_adjustment": "0.15",
     "max_wait_seconds": "300",
     "max_held_soft_signals": "3",
+    "handback_grace_turns": "3",
+    "handback_grace_minutes": "10",
     "default_handle_seconds": "600",
     "agent_reply_timeout_minutes": "10",
     "routing_rules-TOTAL_FORMS": "0",

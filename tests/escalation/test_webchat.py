@@ -32,9 +32,11 @@ class FixedAssistant:
     def __init__(self, draft: Draft) -> None:
         self.draft = draft
         self.calls = 0
+        self.handback_notes: list[str] = []
 
-    def draft_reply(self, *, conversation: Conversation) -> Draft:
+    def draft_reply(self, *, conversation: Conversation, handback_note: str = "") -> Draft:
         self.calls += 1
+        self.handback_notes.append(handback_note)
         return self.draft
 
 
