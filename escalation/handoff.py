@@ -306,8 +306,8 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
 
 
 def handback_note(*, conversation: Conversation) -> str:
-    """The note of the agent who handed the conversation back to the AI, while the AI has it
-    since (empty when no hand-back is the latest move): context for the assistant."""
+    """The note of the agent who last handed the conversation back to the AI, as long as no
+    handoff has followed (else empty): context for the assistant."""
     latest = conversation.handoffs.order_by("-pk").values_list("status", "resolution_note").first()
     if latest is None or latest[0] != Handoff.Status.RETURNED:
         return ""
