@@ -24,8 +24,12 @@ class HeldSignal:
 
 
 def signals_held_in(*, at: datetime, decision: Any) -> list[HeldSignal]:
-    """The soft signals one stored decision held back (none when it handed off)."""
+    """The soft signals one stored decision held back (none when it handed off). A decision
+    says so itself (`held`); one stored before it did counts when a soft trigger fired and
+    nothing was handed off."""
     if not isinstance(decision, dict) or decision.get("escalate"):
+        return []
+    if not decision.get("held", "held" not in decision):
         return []
     why = str(decision.get("held_reason") or NO_AGENT)
     return [

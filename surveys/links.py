@@ -21,7 +21,7 @@ from escalation.redaction import secrets_mask
 from surveys.models import Survey
 
 SALT = "surveys.link"
-CHAT_QUESTION = "Did the handover help? Answer with one tap below."
+CHAT_QUESTION = "We would like to know how the handover went: one tap below is enough."
 
 
 def survey_token(*, survey: Survey) -> str:

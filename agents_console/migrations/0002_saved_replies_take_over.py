@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents_console', '0001_initial'),
-        ('escalation', '0008_dispositions_waiting_target'),
+        ('escalation', '0010_dispositions_waiting_target'),
     ]
 
     operations = [

@@ -53,6 +53,15 @@ def test_every_soft_signal_held_back_before_the_handoff_is_listed_oldest_first()
     assert signals[0].why == "no agent was available"
 
 
+def test_a_decision_that_says_it_held_nothing_is_not_listed() -> None:
+    """A soft trigger that fired within a hand-back's grace, say, was not held back."""
+    handoff = cast(Handoff, HandoffFactory())
+    turn(handoff, minutes_before=5, decision=held_decision() | {"held": False})
+    turn(handoff, minutes_before=4, decision=held_decision() | {"held": True, "held_count": 1})
+
+    assert len(held_signals(handoff=handoff)) == 1
+
+
 def test_a_decision_that_handed_off_or_fired_nothing_is_not_held() -> None:
     handoff = HandoffFactory()
     turn(handoff, minutes_before=5, decision=held_decision() | {"escalate": True})
