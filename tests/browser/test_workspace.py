@@ -130,17 +130,16 @@ def test_a_refused_claim_keeps_the_agent_on_the_case_and_offers_a_take_over(
 def test_the_queue_clock_turns_amber_then_red_against_the_teams_target(
     signed_in: Callable[..., Page], people: dict[str, Any], bot_api: Any
 ) -> None:
-    team = Team.objects.create(name="Express", slug="express", waiting_target_seconds=6)
+    team = Team.objects.create(name="Express", slug="express", waiting_target_seconds=12)
     AgentProfile.objects.get(user=people["ana"]).teams.add(team)
     handoff = HandoffFactory(team=team, queued_at=timezone.now() - timedelta(seconds=1))
     page = signed_in(people["ana"])
     page.goto("/console/")
     expect(page.locator("#live-status")).to_have_text("Live")
     row = page.locator(f"#handoff-{handoff.pk}")
-    expect(row).to_have_attribute("data-wait-state", "")
-    expect(row).to_have_attribute("data-wait-state", "half", timeout=8_000)
+    expect(row).to_have_attribute("data-wait-state", "half", timeout=15_000)
     expect(row.locator(".wait")).to_have_css("background-color", "rgb(255, 244, 224)")
-    expect(row).to_have_attribute("data-wait-state", "over", timeout=8_000)
+    expect(row).to_have_attribute("data-wait-state", "over", timeout=15_000)
     expect(row.locator(".wait")).to_have_css("background-color", "rgb(163, 25, 43)")
     assert_accessible(page)
 
