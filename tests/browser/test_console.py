@@ -172,7 +172,10 @@ def test_the_case_screen_works_from_the_keyboard(
     assert_accessible(page)
     assert tab_to(page, "Claim this case")[0] == "Skip to content"
     page.keyboard.press("Enter")
+    # The claim reloads the case (the status may change live before): the reply box is in.
+    expect(page.locator("#reply-text")).to_be_visible()
     expect(page.locator("#case-status")).to_contain_text("with Ana Silva")
+    expect(page.locator("#live-status")).to_have_text("Live")
 
     stops = tab_to(page, "Resolve")
     for stop in ("note-text", "Add note", "transcript", "reply-text", "resolve-note"):
