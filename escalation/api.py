@@ -24,9 +24,9 @@ from pydantic import AfterValidator
 from escalation import bots, conversations, decisions, dispatch, payloads
 from escalation.cache import get_and_count
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
+from escalation.idempotency import IdempotencyConflict
 from escalation.middleware import RETRY_AFTER_SECONDS
 from escalation.models import ApiKey, Bot, Conversation, Team
-from escalation.redaction import secrets_mask
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +196,11 @@ def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpRespons
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+@api.exception_handler(IdempotencyConflict)
+def on_idempotency_conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
+    return error_response(request, 409, "idempotency_conflict", str(exc))
 
 
 @api.exception_handler(Http404)
@@ -474,6 +479,7 @@ def create_conversation(request: HttpRequest, payload: ConversationIn) -> Status
             verification_method=customer.verification_method,
             verified_at=customer.verified_at,
         ),
+        retry_must_match=True,
     )
     return Status(201 if created else 200, conversation_payload(conversation))
 
@@ -503,15 +509,12 @@ def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn)
             text=payload.text,
             confidence=payload.confidence,
             sent_at=payload.sent_at,
+            retry_must_match=True,
         )
     except conversations.ConversationClosed as exc:
         raise ApiError(409, "with_human", str(exc)) from exc
     except Conversation.DoesNotExist as exc:
         raise Http404 from exc
-    if created is False and (
-        message.sender != payload.sender or message.text != secrets_mask(payload.text)
-    ):
-        raise ApiError(409, "external_id_reused", "This external_id names another message.")
     return Status(201 if created else 200, {"message": message, "decision": message.decision})
 
 
@@ -528,9 +531,8 @@ def post_action(request: HttpRequest, conversation_id: int, payload: ActionIn) -
         params=payload.params,
         outcome=payload.outcome,
         detail=payload.detail,
+        retry_must_match=True,
     )
-    if created is False and action.name != payload.name:
-        raise ApiError(409, "external_id_reused", "This external_id names another action.")
     return Status(
         201 if created else 200,
         {
@@ -576,6 +578,7 @@ def request_handoff(request: HttpRequest, conversation_id: int, payload: Handoff
             reason=payload.reason,
             triggers=[],
             team=team,
+            retry_must_match=True,
         )
     except HandoffAlreadyOpen as exc:
         raise ApiError(409, "handoff_open", str(exc)) from exc

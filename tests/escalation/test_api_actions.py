@@ -1,5 +1,7 @@
 from typing import Any
 
+import pytest
+
 from escalation.models import AIAction
 from tests.conftest import BotClient
 
@@ -36,6 +38,48 @@ def test_retry_returns_the_first_result(bot_client: BotClient, scope: None) -> N
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json() == second.json()
     assert AIAction.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "issue_credit"},
+        {"params": {"order": "9999"}},
+        {"outcome": "failed"},
+        {"detail": "status: lost"},
+    ],
+    ids=["name", "params", "outcome", "detail"],
+)
+def test_a_retry_with_other_values_is_an_idempotency_conflict(
+    bot_client: BotClient, scope: None, change: dict[str, object]
+) -> None:
+    conversation = bot_client.open_conversation()
+    first = post_action(bot_client, conversation["id"]).json()
+
+    response = post_action(bot_client, conversation["id"], **change)
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "idempotency_conflict"
+    assert next(iter(change)) in error["message"]
+    stored = AIAction.objects.get()
+    assert (stored.name, stored.params, stored.detail) == (
+        first["name"],
+        first["params"],
+        first["detail"],
+    )
+
+
+def test_a_retry_of_a_blocked_action_answers_the_first(bot_client: BotClient, scope: None) -> None:
+    """The scope check stores it as blocked; the retry still reports what the bot did."""
+    conversation = bot_client.open_conversation()
+    body = {"name": "issue_credit", "params": {"amount": 80}, "outcome": "succeeded"}
+    first = post_action(bot_client, conversation["id"], **body)
+
+    retry = post_action(bot_client, conversation["id"], **body)
+
+    assert first.json()["outcome"] == "blocked"
+    assert (retry.status_code, retry.json()) == (200, first.json())
 
 
 def test_deeply_nested_params_are_422(bot_client: BotClient) -> None:

@@ -1,5 +1,7 @@
 from typing import Any
 
+import pytest
+
 from escalation.models import Conversation, Customer
 from tests.conftest import BotClient
 
@@ -43,6 +45,29 @@ def test_retry_answers_the_same_and_stores_one_row(bot_client: BotClient) -> Non
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json() == second.json()
     assert Conversation.objects.count() == 1
+    assert Customer.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"channel": "email"},
+        {"callback_url": "https://other.example.com/hooks"},
+        {"customer": BODY["customer"] | {"external_id": "cust-10"}},
+    ],
+    ids=["channel", "callback_url", "customer"],
+)
+def test_a_retry_for_another_conversation_is_an_idempotency_conflict(
+    bot_client: BotClient, change: dict[str, Any]
+) -> None:
+    bot_client.post("/conversations", BODY)
+
+    response = bot_client.post("/conversations", BODY | change)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_conflict"
+    conversation = Conversation.objects.get()
+    assert (conversation.channel, conversation.customer.external_id) == ("web", "cust-9")
     assert Customer.objects.count() == 1
 
 

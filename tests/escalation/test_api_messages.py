@@ -50,11 +50,21 @@ def test_retry_returns_the_first_result_and_one_row(bot_client: BotClient) -> No
     assert Message.objects.count() == 1
 
 
-def test_reusing_an_external_id_for_other_text_is_409(bot_client: BotClient) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [{"text": "something else"}, {"sender": "ai"}, {"confidence": 0.4}],
+    ids=["text", "sender", "confidence"],
+)
+def test_reusing_an_external_id_for_another_turn_is_an_idempotency_conflict(
+    bot_client: BotClient, change: dict[str, object]
+) -> None:
     conversation = bot_client.open_conversation()
     post_message(bot_client, conversation["id"])
-    response = post_message(bot_client, conversation["id"], text="something else")
+
+    response = post_message(bot_client, conversation["id"], **change)
+
     assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_conflict"
     assert Message.objects.get().text == "Where is my order 1234?"
 
 
