@@ -94,6 +94,29 @@ def test_deeply_nested_params_are_422(bot_client: BotClient) -> None:
     assert not AIAction.objects.exists()
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e309"])
+def test_params_with_a_number_json_cannot_hold_are_422(bot_client: BotClient, number: str) -> None:
+    conversation = bot_client.open_conversation()
+    body = f'{{"external_id": "a1", "name": "lookup_order", "params": {{"order": {number}}}}}'
+
+    response = bot_client.post(f"/conversations/{conversation['id']}/actions", body)
+
+    assert response.status_code == 422
+    assert "params" in response.json()["error"]["message"]
+    assert not AIAction.objects.exists()
+
+
+def test_an_integer_too_long_to_read_is_400(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    body = '{"external_id": "a1", "name": "lookup_order", "params": {"n": ' + "9" * 5000 + "}}"
+
+    response = bot_client.post(f"/conversations/{conversation['id']}/actions", body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+    assert not AIAction.objects.exists()
+
+
 def test_unknown_outcome_is_422(bot_client: BotClient) -> None:
     conversation = bot_client.open_conversation()
     assert post_action(bot_client, conversation["id"], outcome="maybe").status_code == 422

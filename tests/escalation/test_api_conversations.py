@@ -107,6 +107,38 @@ def test_bad_email_and_callback_are_422(bot_client: BotClient) -> None:
     assert bot_client.post("/conversations", BODY | {"callback_url": "ftp://x"}).status_code == 422
 
 
+def test_a_verification_time_past_the_last_utc_year_is_422(bot_client: BotClient) -> None:
+    """In UTC this moment is in the year 10000, past what a datetime can hold."""
+    customer = BODY["customer"] | {"verified_at": "9999-12-31T23:59:59-23:59"}
+
+    response = bot_client.post("/conversations", BODY | {"customer": customer})
+
+    assert response.status_code == 422
+    assert "9998" in response.json()["error"]["message"]
+    assert not Conversation.objects.exists()
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("verified", [0, 1, "true"])
+def test_verified_must_be_a_json_boolean(bot_client: BotClient, verified: object) -> None:
+    customer = BODY["customer"] | {"verified": verified}
+
+    response = bot_client.post("/conversations", BODY | {"customer": customer})
+
+    assert response.status_code == 422
+    assert "customer.verified" in response.json()["error"]["message"]
+    assert not Customer.objects.exists()
+
+
+def test_a_verification_time_without_its_offset_is_422(bot_client: BotClient) -> None:
+    customer = BODY["customer"] | {"verified_at": "2026-11-29T10:00:00"}
+
+    response = bot_client.post("/conversations", BODY | {"customer": customer})
+
+    assert response.status_code == 422
+    assert "offset" in response.json()["error"]["message"]
+
+
 def test_malformed_json_is_400(bot_client: BotClient) -> None:
     response = bot_client.post("/conversations", '{"external_id": ')
     assert response.status_code == 400

@@ -18,3 +18,12 @@ def test_confidence_is_required(bot_client: BotClient) -> None:
     response = bot_client.post(f"/conversations/{conversation['id']}/evaluate", {"draft_text": "x"})
     assert response.status_code == 422
     assert "draft_confidence" in response.json()["error"]["message"]
+
+
+def test_confidence_must_be_a_json_number(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    response = bot_client.post(
+        f"/conversations/{conversation['id']}/evaluate", {"draft_confidence": False}
+    )
+    assert response.status_code == 422
+    assert "draft_confidence" in response.json()["error"]["message"]
