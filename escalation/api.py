@@ -56,6 +56,8 @@ class JsonObjectParser(Parser):
             data = json.loads(request.body)
         except ValueError as exc:  # not UTF-8, not JSON, or an integer of over 4,300 digits
             raise ApiError(400, "malformed_json", f"The body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:  # arrays or objects nested thousands deep
+            raise ApiError(400, "malformed_json", "The body nests too deeply to read.") from exc
         if not isinstance(data, dict):
             raise ApiError(400, "malformed_json", "The body must be a JSON object.")
         if b"\\ud" in request.body.lower():  # only an escape can make half a surrogate pair

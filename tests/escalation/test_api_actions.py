@@ -117,6 +117,18 @@ def test_an_integer_too_long_to_read_is_400(bot_client: BotClient) -> None:
     assert not AIAction.objects.exists()
 
 
+def test_a_body_nested_thousands_deep_is_400(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    nested = "[" * 30_000 + "]" * 30_000
+    body = f'{{"external_id": "a1", "name": "lookup_order", "params": {{"n": {nested}}}}}'
+
+    response = bot_client.post(f"/conversations/{conversation['id']}/actions", body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+    assert not AIAction.objects.exists()
+
+
 def test_unknown_outcome_is_422(bot_client: BotClient) -> None:
     conversation = bot_client.open_conversation()
     assert post_action(bot_client, conversation["id"], outcome="maybe").status_code == 422
