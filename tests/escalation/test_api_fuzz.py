@@ -15,6 +15,7 @@ import pytest
 from escalation.models import ActionLimit, AuthorisedAction
 from tests.escalation.webhook_server import endpoint_serve
 from tests.factories import TeamFactory, bot_with_key
+from tests.live import http
 
 SEED = 20261201
 # Per operation and phase: the test takes 1-1.5 minutes here, the server's start included.
@@ -39,6 +40,15 @@ def server_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def fuzzed_server(server_environment: None, live_server_url: str) -> str:
     return live_server_url
+
+
+def server_state(base_url: str) -> str:
+    """For a failed run: whether the server was still there to answer."""
+    try:
+        status, _ = http("GET", f"{base_url}/healthz")
+    except OSError as exc:
+        return f"The server no longer answers: {exc}"
+    return f"The server still answers /healthz: {status}"
 
 
 def test_the_whole_api_keeps_to_its_openapi_document(fuzzed_server: str, tmp_path: Path) -> None:
@@ -77,5 +87,5 @@ def test_the_whole_api_keeps_to_its_openapi_document(fuzzed_server: str, tmp_pat
     )
 
     summary = "\n".join(line[:300] for line in run.stdout.splitlines())
-    assert run.returncode == 0, summary + run.stderr[-2000:]
+    assert run.returncode == 0, f"{summary}\n{run.stderr[-2000:]}\n{server_state(fuzzed_server)}"
     assert "Stateful" in run.stdout
