@@ -65,7 +65,7 @@ def test_opening_a_case_is_audited(agent_client: Client, agent: Any, queued: Han
 def test_audit_trail_is_shown(agent_client: Client, claimed: Handoff) -> None:
     content = agent_client.get(f"/console/cases/{claimed.pk}/").content.decode()
 
-    assert "Ana Silva — Claimed" in content
+    assert "Claimed by Ana Silva" in content
 
 
 def test_transcript_poll_partial(agent_client: Client, claimed: Handoff) -> None:
@@ -112,3 +112,32 @@ def test_why_it_escalated_says_each_reason_once(agent_client: Client) -> None:
 
     assert repeated_page.count(evidence) == 1
     assert "Customer is a VIP" in own_page and evidence in own_page
+
+
+def test_a_case_the_sweep_returned_opens_and_names_the_system(
+    agent: Any, other_agent: Any, claimed: Handoff
+) -> None:
+    from agents_console.tasks import console_sweep
+    from escalation.models import AgentProfile
+
+    AgentProfile.objects.filter(user=agent).update(presence="away")
+    console_sweep()
+
+    response = logged_in(other_agent).get(f"/console/cases/{claimed.pk}/")
+
+    assert response.status_code == 200
+    assert "Returned to the queue by the system: Ana Silva was away" in response.content.decode()
+
+
+def test_a_note_whose_author_was_deleted_still_shows(
+    agent_client: Client, other_agent: Any, claimed: Handoff
+) -> None:
+    from agents_console.models import Note
+
+    Note.objects.create(handoff=claimed, author=other_agent, text="Check the chargeback first.")
+    other_agent.delete()
+
+    content = agent_client.get(f"/console/cases/{claimed.pk}/").content.decode()
+
+    assert "<strong>A former colleague</strong>" in content
+    assert "Check the chargeback first." in content
