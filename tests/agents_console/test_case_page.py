@@ -141,3 +141,32 @@ def test_a_note_whose_author_was_deleted_still_shows(
 
     assert "<strong>A former colleague</strong>" in content
     assert "Check the chargeback first." in content
+
+
+def test_the_case_page_is_headed_by_the_customer_and_case(
+    agent_client: Client, queued: Handoff
+) -> None:
+    content = agent_client.get(f"/console/cases/{queued.pk}/").content.decode()
+
+    assert content.count("<h1") == 1
+    assert f'Tom Becker <span class="muted">· Case {queued.pk}</span></h1>' in content
+
+
+def test_an_agent_at_capacity_is_told_why_instead_of_offered_the_claim(db: None) -> None:
+    from escalation.handoff import handoff_claim
+    from tests.factories import console_agent
+
+    agent = console_agent(username="cat", first_name="Cat", max_cases=1)
+    handoff_claim(handoff=HandoffFactory(), agent=agent)
+    waiting = HandoffFactory()
+
+    content = logged_in(agent).get(f"/console/cases/{waiting.pk}/").content.decode()
+
+    assert "Claim this case" not in content
+    assert "Cat already holds 1 case(s), the most allowed (1)." in content
+
+
+def test_an_agent_with_room_is_offered_the_claim(agent_client: Client, queued: Handoff) -> None:
+    content = agent_client.get(f"/console/cases/{queued.pk}/").content.decode()
+
+    assert "Claim this case" in content
