@@ -1,8 +1,5 @@
 """How the site refuses a request: a page that says why and links back (403.html, for a
-refused permission and a failed CSRF check alike), and one log line per refusal."""
-
-import logging
-from typing import Any
+refused permission and a failed CSRF check alike). Its one log line: escalation/logs.py."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -56,16 +53,3 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: what the agent or customer can do about it, and Django's reason."""
     return refused_page(request, why=CSRF_EXPLANATION, detail=reason)
-
-
-class RefusalWithoutTraceback(logging.Filter):
-    """A 4xx is the client's doing: its one line (status and path) says what was refused. The
-    traceback Django attaches to a refused permission only points at our own `raise`, 35
-    lines per refusal that bury the errors worth reading."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        status: Any = getattr(record, "status_code", None)
-        if isinstance(status, int) and 400 <= status < 500:
-            record.exc_info = None
-            record.exc_text = None
-        return True

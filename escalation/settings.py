@@ -263,7 +263,7 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"refusal_one_line": {"()": "escalation.refusals.RefusalWithoutTraceback"}},
+    "filters": {"refusal_one_line": {"()": "escalation.logs.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
