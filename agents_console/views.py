@@ -10,8 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -26,6 +26,8 @@ from agents_console.roles import AGENTS, SUPERVISORS, is_agent, is_supervisor
 from agents_console.saved_replies import saved_replies_offered
 from escalation.handoff import (
     HandoffUnavailable,
+    agent_capacity_refusal,
+    agent_name,
     handoff_assign,
     handoff_claim,
     handoff_hand_back,
@@ -54,10 +56,21 @@ def agent_required(view: View) -> View:
     return wrapped
 
 
-def handoff_or_404(pk: int) -> Handoff:
-    return get_object_or_404(
-        Handoff.objects.select_related("conversation__customer", "team", "claimed_by"), pk=pk
+def handoff_for(request: HttpRequest, pk: int) -> Handoff:
+    """The case behind `pk` if this agent may see it: 404 when there is none, 403 saying why
+    when it is behind another team's wall (queue.handoffs_visible_to)."""
+    handoff = (
+        queue.handoffs_visible_to(user=request.user)
+        .select_related("conversation__customer", "team", "claimed_by")
+        .filter(pk=pk)
+        .first()
     )
+    if handoff is not None:
+        return handoff
+    hidden = Handoff.objects.select_related("team").filter(pk=pk).first()
+    if hidden is None:
+        raise Http404("No such case.")
+    raise PermissionDenied(f"Case {pk} belongs to the {hidden.team} team, which you are not in.")
 
 
 def case_url(handoff: Handoff) -> str:
@@ -150,11 +163,9 @@ def claim_next(request: HttpRequest) -> HttpResponse:
 @require_POST
 @agent_required
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     # Claimed from the case screen, a refusal keeps the agent on the case they were reading.
     back = case_url(handoff) if request.POST.get("from") == "case" else reverse("console:queue")
-    if not queue.handoff_visible_to(handoff=handoff, user=request.user):
-        return refused(request, reverse("console:queue"), "This case belongs to another team.")
     try:
         handoff_claim(handoff=handoff, agent=request.user)
     except HandoffUnavailable as exc:
@@ -167,9 +178,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 def take_over(request: HttpRequest, pk: int) -> HttpResponse:
     """Take a claimed case from the agent holding it: only with the confirmation, which names
     the agent it is taken from."""
-    handoff = handoff_or_404(pk)
-    if not queue.handoff_visible_to(handoff=handoff, user=request.user):
-        return refused(request, reverse("console:queue"), "This case belongs to another team.")
+    handoff = handoff_for(request, pk)
     holder = request.POST.get("from", "")
     if request.POST.get("confirm") != "yes" or not holder.isdigit():
         return refused(request, case_url(handoff), "Confirm that you take the case over.")
@@ -212,7 +221,7 @@ def transcript_context(handoff: Handoff, *, everything: bool = False) -> dict[st
 @require_GET
 @agent_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     transcript = transcript_context(handoff, everything=request.GET.get("all") == "1")
     if request.htmx:  # type: ignore[attr-defined]
         return render(
@@ -233,11 +242,19 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     viewers = CaseViewer.objects.filter(handoff=handoff).select_related("user")
     is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
+    profile = profile_context(request)
+    # The claim button is offered only where the claim would succeed (bar another agent's
+    # quicker click): an agent at capacity is told why instead.
+    claim_refusal = (
+        agent_capacity_refusal(agent=request.user, profile=profile["profile"])
+        if handoff.status == Handoff.Status.QUEUED
+        else ""
+    )
     fired = [t for t in handoff.triggers if t.get("fired")]
     # The reason the bot gave, unless it only repeats the triggers' evidence.
     evidence = "; ".join(t.get("evidence", "") for t in fired)
     context = (
-        profile_context(request)
+        profile
         | transcript
         | {
             "handoff": handoff,
@@ -248,6 +265,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": AuditEvent.objects.filter(handoff=handoff).select_related("actor"),
             "viewers": viewers_other_than(viewer_names(viewers), request.user.pk),
             "is_owner": is_owner,
+            "claim_refusal": claim_refusal,
             "agents": agents,
             "opening": opening_line(handoff=handoff) if is_owner else "",
             "has_agent_reply": any(
@@ -269,9 +287,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 def saved_replies(request: HttpRequest, pk: int) -> HttpResponse:
     """The saved replies matching the search, filled for this case and agent."""
-    handoff = handoff_or_404(pk)
-    if not queue.handoff_visible_to(handoff=handoff, user=request.user):
-        raise PermissionDenied("This case belongs to another team.")
+    handoff = handoff_for(request, pk)
     offered = saved_replies_offered(
         handoff=handoff, agent=console_user(request), query=request.GET.get("q", "")[:100]
     )
@@ -285,7 +301,7 @@ def posted_text(request: HttpRequest, field: str) -> str:
 @require_POST
 @agent_required
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     text = posted_text(request, "text")
     error = ""
     if not text:
@@ -315,7 +331,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def note_add(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     text = posted_text(request, "text")
     if text:
         Note.objects.create(handoff=handoff, author=console_user(request), text=text)
@@ -331,7 +347,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     resolution = request.POST.get("resolution", "")
     if resolution not in Handoff.Resolution.values:
         return refused(request, case_url(handoff), "Choose an outcome.")
@@ -356,14 +372,12 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def release(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     supervisor = is_supervisor(request.user)
-    user = console_user(request)
-    who = user.get_full_name() or user.get_username()
     try:
         handoff_release(
             handoff=handoff,
-            reason=f"returned by {who}",
+            reason=f"returned by {agent_name(request.user)}",
             actor=request.user,
             owner_only=not supervisor,
         )
@@ -375,7 +389,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def hand_back(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     note = posted_text(request, "note")
     if not note:
         return refused(request, case_url(handoff), "Leave the assistant a note to resume with.")
@@ -391,7 +405,7 @@ def hand_back(request: HttpRequest, pk: int) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_supervisor(request.user):
         raise PermissionDenied("Only supervisors assign cases.")
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     agent = (
         User.objects.filter(Q(groups__name__in=[AGENTS, SUPERVISORS]), is_active=True)
         .filter(pk=request.POST.get("agent") or 0)
@@ -405,5 +419,4 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         handoff_assign(handoff=handoff, agent=agent, by=request.user)
     except HandoffUnavailable as exc:
         return refused(request, case_url(handoff), str(exc))
-    name = agent.get_full_name() or agent.get_username()
-    return done(request, case_url(handoff), f"Case {handoff.pk} assigned to {name}.")
+    return done(request, case_url(handoff), f"Case {handoff.pk} assigned to {agent_name(agent)}.")

@@ -15,6 +15,7 @@ from escalation import dispatch
 from escalation.models import Conversation, Handoff, Message
 
 CHANNEL = "web-chat"
+NOT_FOUND = 4404
 TYPING_EVERY_SECONDS = 2.0  # at most one typing signal passed on per socket in this time
 
 
@@ -120,3 +121,10 @@ def chat_on_handoff_changed(handoff: Handoff) -> None:
         chat_push(conversation_id, render_to_string("chat/chat.html#status", context))
 
     transaction.on_commit(push)
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """A socket to a path no route serves: closed before it opens, as an HTTP 404 would be."""
+
+    async def connect(self) -> None:
+        await self.close(code=NOT_FOUND)

@@ -140,13 +140,21 @@ def agent_lock_capacity(*, agent: Any) -> AgentProfile:
     two claims by the same agent cannot both squeeze under the limit."""
     AgentProfile.objects.get_or_create(user=agent)
     profile = AgentProfile.objects.select_for_update().get(user=agent)
-    load = Handoff.objects.filter(claimed_by=agent, status=Handoff.Status.CLAIMED).count()
-    if load >= profile.max_concurrent_cases:
-        raise AgentAtCapacity(
-            f"{agent_name(agent)} already holds {load} case(s), the most allowed "
-            f"({profile.max_concurrent_cases}). Resolve or return one first."
-        )
+    refusal = agent_capacity_refusal(agent=agent, profile=profile)
+    if refusal:
+        raise AgentAtCapacity(refusal)
     return profile
+
+
+def agent_capacity_refusal(*, agent: Any, profile: AgentProfile) -> str:
+    """Why the agent may take no further case, or "" when they may."""
+    load = Handoff.objects.filter(claimed_by=agent, status=Handoff.Status.CLAIMED).count()
+    if load < profile.max_concurrent_cases:
+        return ""
+    return (
+        f"{agent_name(agent)} already holds {load} case(s), the most allowed "
+        f"({profile.max_concurrent_cases}). Resolve or return one first."
+    )
 
 
 def joined_text(agent: Any) -> str:
