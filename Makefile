@@ -4,9 +4,12 @@ PORT ?= 8000
 VENV := .venv
 UV := .uv/bin/uv
 PY := $(VENV)/bin/python
+# Where `make run` keeps the random secret key it makes on its first run (settings read it
+# from here when SECRET_KEY is not set; production sets SECRET_KEY instead).
+SECRET_KEY_FILE ?= var/secret_key
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint typecheck pytest clean
+.PHONY: install secret-key run test lint typecheck pytest clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -18,7 +21,14 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
-run: install
+$(SECRET_KEY_FILE):
+	mkdir -p $(dir $@)
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp
+	mv $@.tmp $@
+
+secret-key: $(SECRET_KEY_FILE)
+
+run: install secret-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo

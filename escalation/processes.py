@@ -42,8 +42,12 @@ def database_url(settings_dict: Mapping[str, Any]) -> str:
 
 
 def child_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child process: this one's, with its key, so that a session or a
+    CSRF token one of them signs is good in the other (and a key this process made up for
+    itself counts as configured there)."""
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "escalation.settings")
+    env["SECRET_KEY"] = settings.SECRET_KEY
     env.update(overrides or {})
     return env
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -13,7 +14,18 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-handover-development-key-change-me")
+# The key signs sessions and CSRF tokens. Production sets SECRET_KEY, or SECRET_KEY_FILE (a
+# mounted secret); `make run` writes a random one to var/secret_key on its first run. With
+# neither, the process makes one up for itself alone, and outside DEBUG every command and the
+# server refuse to start (escalation/checks.py); the servers a test or the benchmark starts are
+# handed the key of the process that starts them (escalation/processes.py).
+SECRET_KEY_FILE = Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key")))
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.is_file() else ""
+)
+SECRET_KEY_IS_CONFIGURED = bool(SECRET_KEY)
+if not SECRET_KEY_IS_CONFIGURED:
+    SECRET_KEY = get_random_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalation.processes import EagerBeat, daphne_command, stop, worker_command
+from escalation.processes import EagerBeat, child_env, daphne_command, stop, worker_command
 
 
 class Command(BaseCommand):
@@ -34,9 +34,9 @@ class Command(BaseCommand):
             beat = EagerBeat(settings.CELERY_BEAT_SCHEDULE)
             beat.start()
         else:
-            worker = subprocess.Popen(worker_command("-B", "-l", "info"))  # noqa: S603
+            worker = subprocess.Popen(worker_command("-B", "-l", "info"), env=child_env())  # noqa: S603
         try:
-            subprocess.run(daphne_command(host, port), check=False)  # noqa: S603
+            subprocess.run(daphne_command(host, port), env=child_env(), check=False)  # noqa: S603
         except KeyboardInterrupt:
             pass
         finally:
