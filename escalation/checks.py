@@ -14,7 +14,7 @@ from django.core.checks.security.base import (
 HOW_TO_SET_ONE = (
     "Set SECRET_KEY in the environment or .env (or SECRET_KEY_FILE to a file holding it) to a "
     "long random value, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'. "
-    "`make run` keeps a generated one in var/secret_key for local use."
+    "For local use, `make secret-key` (run by `make run`) writes one to var/secret_key."
 )
 
 
