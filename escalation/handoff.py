@@ -216,6 +216,7 @@ def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
 
 def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str = "") -> Handoff:
     """Close a claimed handoff with its outcome; a second resolve changes nothing."""
+    note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(
@@ -274,6 +275,7 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
     """Return the conversation to the AI with the agent's note. The trigger kinds that fired
     for this handoff are suppressed on the conversation, so the same trigger does not hand it
     straight back to a human in a loop (the triggers read Conversation.suppressed_triggers)."""
+    note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(
