@@ -1,6 +1,7 @@
 # The two commands: `make run` and `make test`. Everything else is set up on the way.
 PYTHON ?= $(shell python3 -c 'import sys; print(sys.executable)')
 PORT ?= 8000
+export PORT
 VENV := .venv
 UV := .uv/bin/uv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ PY := $(VENV)/bin/python
 SECRET_KEY_FILE ?= var/secret_key
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install secret-key run test lint typecheck pytest clean
+.PHONY: install secret-key run test lint typecheck pytest screenshots clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -32,7 +33,7 @@ run: install secret-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
-	PORT=$(PORT) $(PY) manage.py serve
+	$(PY) manage.py serve
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -45,6 +46,12 @@ pytest: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The README's pictures: the browser tests write theirs to test-artifacts/screenshots/ (ignored
+# by git); this takes them again into docs/screenshots/.
+screenshots: install
+	SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest -q \
+		tests/browser/test_handover.py::test_handover_without_repeating
 
 clean:
 	rm -rf $(VENV) .uv

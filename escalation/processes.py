@@ -124,7 +124,7 @@ def celery_worker(
     """A Celery worker process on the broker of `env` (or the configured one), once it answers
     a ping; with eager Celery (no broker) there is nothing to start and it yields None."""
     broker_url = (env or {}).get("REDIS_URL") or settings.CELERY_BROKER_URL
-    if broker_url == "memory://":
+    if broker_url.startswith("memory://"):
         yield None
         return
     hostname = f"{name}-{os.getpid()}-{free_port()}@localhost"

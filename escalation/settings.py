@@ -144,7 +144,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "escalation.channel_layer.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"  # named, or kombu warns on every connection
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # No result backend: a task's result is what it wrote to the database, and nothing waits on
@@ -199,8 +199,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Unset, each email is one line in the log (EMAIL_URL=consolemail:// prints them whole).
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "escalation.mail.OneLineEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handover <support@handover.localhost>")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -276,7 +279,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # A line for every task that succeeded, periodic sweeps included, buries the ones a
+        # person reads; failures are still logged, as errors.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # Webhooks to external bots: attempts per event, back-off base (doubling) and the HTTP timeout.
@@ -292,7 +300,9 @@ CELERY_BEAT_SCHEDULE["console-sweep"] = {
     "schedule": float(CONSOLE_SWEEP_SECONDS),
 }
 # Measuring the handover (surveys app): the survey link, first-contact resolution, the dashboard.
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# The address customers reach this server at, for the survey links sent by email and into the
+# chat; unset, the local server on PORT (the one `make run` serves on).
+SITE_URL = env.str("SITE_URL", default="") or f"http://127.0.0.1:{env.int('PORT', default=8000)}"
 SURVEY_DELAY_SECONDS = env.int("SURVEY_DELAY_SECONDS", default=60)
 SURVEY_MAX_AGE_DAYS = env.int("SURVEY_MAX_AGE_DAYS", default=14)
 FCR_WINDOW_DAYS = env.int("FCR_WINDOW_DAYS", default=7)

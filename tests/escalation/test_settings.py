@@ -1,7 +1,13 @@
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from django.core.mail import get_connection, send_mail
+
+from escalation.tasks import undecided_messages_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,3 +92,44 @@ def test_make_run_keeps_a_random_secret_key_of_its_own_across_runs(tmp_path: Pat
     assert key_file.stat().st_mode & 0o077 == 0  # readable by its owner alone
     result = manage("check", env={"SECRET_KEY": "", "SECRET_KEY_FILE": str(key_file)})
     assert result.returncode == 0, result.stderr
+
+
+def setting(name: str, env: dict[str, str]) -> str:
+    code = f"from django.conf import settings; print(settings.{name})"
+    result = python("-c", code, env={"DJANGO_SETTINGS_MODULE": "escalation.settings"} | env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_survey_links_point_at_the_port_served_by_default() -> None:
+    assert setting("SITE_URL", {"SITE_URL": "", "PORT": "9123"}) == "http://127.0.0.1:9123"
+
+
+def test_site_url_when_set_wins_over_the_port() -> None:
+    site = {"SITE_URL": "https://support.example.com", "PORT": "9123"}
+    assert setting("SITE_URL", site) == "https://support.example.com"
+
+
+def test_email_on_the_defaults_is_one_line_in_the_log() -> None:
+    assert setting("EMAIL_BACKEND", {"EMAIL_URL": ""}) == "escalation.mail.OneLineEmailBackend"
+
+
+def test_the_one_line_email_backend_logs_who_and_what(caplog: pytest.LogCaptureFixture) -> None:
+    connection = get_connection("escalation.mail.OneLineEmailBackend")
+    with caplog.at_level(logging.INFO, logger="escalation.mail"):
+        send_mail(
+            "Did the handover help?",
+            "A long body\nof many lines",
+            None,
+            ["priya@example.com"],
+            connection=connection,
+            html_message="<p>and its HTML</p>",
+        )
+    assert caplog.messages == ["email to priya@example.com: Did the handover help?"]
+
+
+@pytest.mark.django_db
+def test_a_periodic_task_that_succeeded_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        undecided_messages_sweep.apply(throw=True)
+    assert [record for record in caplog.records if record.levelno >= logging.INFO] == []
