@@ -19,7 +19,10 @@ class Draft:
 
 
 class Assistant(Protocol):
-    def draft_reply(self, *, conversation: Conversation) -> Draft: ...
+    def draft_reply(self, *, conversation: Conversation, handback_note: str = "") -> Draft:
+        """`handback_note`: what the agent who handed the conversation back wrote for the
+        assistant (never shown to the customer)."""
+        ...
 
 
 # The demo shop's orders: number → (status, detail the customer is told).
@@ -99,11 +102,16 @@ class DemoAssistant:
     """Rule-based and deterministic, over the demo shop's data; honest about what it did not
     understand (low confidence)."""
 
-    def draft_reply(self, *, conversation: Conversation) -> Draft:
+    def draft_reply(self, *, conversation: Conversation, handback_note: str = "") -> Draft:
         last = conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-pk").first()
         if last is None:
             return Draft(text="Hello! How can I help you today?", confidence=0.9)
         draft = self.answer(last.text)
+        if handback_note and draft.summary:
+            # The rules cannot act on the note; the next agent, if there is one, reads it.
+            draft = replace(
+                draft, summary=f"{draft.summary} (Handed back earlier with: {handback_note})"
+            )
         if any(word in last.text.lower() for word in ANGRY_WORDS):
             draft = replace(draft, text="I'm sorry this has been so frustrating. " + draft.text)
         previous = (

@@ -19,13 +19,12 @@ from django_htmx.http import HttpResponseClientRefresh
 from escalation import conversations, decisions, dispatch
 from escalation.assistant import Assistant
 from escalation.capacity import capacity_estimate, wait_estimate
-from escalation.handoff import HandoffAlreadyOpen, handoff_create
+from escalation.handoff import HandoffAlreadyOpen, handback_note, handoff_create
 from escalation.idempotency import create_once
 from escalation.models import AIAction, Bot, Conversation, Customer, Handoff, Message
 
 CHANNEL = "web-chat"
 BOT_NAME = "web-chat"
-DEFAULT_NOTICE = "A person from our support team will join; they can see this conversation."
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -100,7 +99,9 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
     decision = conversations.message_decide(message_id=message.pk)
     if decision["escalate"]:
         return "handed off"
-    draft = assistant.draft_reply(conversation=conversation)
+    draft = assistant.draft_reply(
+        conversation=conversation, handback_note=handback_note(conversation=conversation)
+    )
     for index, (name, params) in enumerate(draft.actions):
         action, _ = conversations.action_record(
             conversation=conversation,
@@ -119,7 +120,6 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
                 triggers=(action.decision or {}).get("triggers", []),
                 summary=draft.summary,
                 reason=f"{action.describe()}",
-                notice=None,
             )
     decision = decisions.decision_for_draft(
         conversation=conversation, draft_text=draft.text, draft_confidence=draft.confidence
@@ -131,7 +131,6 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
             triggers=decision["triggers"],
             summary=draft.summary,
             reason="",
-            notice=decision.get("customer_notice"),
         )
     try:
         conversations.message_post(
@@ -154,8 +153,10 @@ def chat_handoff(
     triggers: list[dict[str, Any]],
     summary: str,
     reason: str,
-    notice: str | None,
 ) -> str:
+    """Queue the case for a person. The customer is told so in the thread, and where they are
+    in the queue, live, in the status box (chat_status): not the notice of the moment of the
+    handoff, which would go stale and repeat what the box says."""
     try:
         with transaction.atomic():
             handoff_create(
@@ -165,10 +166,6 @@ def chat_handoff(
                 summary=summary or "",
                 reason=reason,
             )
-            if notice:
-                conversations.message_add(
-                    conversation=conversation, sender=Message.Sender.SYSTEM, text=notice
-                )
     except HandoffAlreadyOpen:
         pass
     return "handed off"
@@ -212,25 +209,13 @@ def chat_status(*, conversation: Conversation | None) -> dict[str, Any]:
         )
         if handoff.team_id:
             ahead = ahead.filter(team_id=handoff.team_id)
-        escalated = (
-            conversation.messages.filter(decision__escalate=True)
-            .order_by("-pk")
-            .values_list("decision", flat=True)
-            .first()
-        )
-        notice = (escalated or {}).get("customer_notice") if isinstance(escalated, dict) else None
         position = ahead.count() + 1
         wait = queue_wait_seconds(handoff, ahead=position - 1)
         status |= {
-            "notice": notice or DEFAULT_NOTICE,
             "position": position,
             "wait_minutes": None if wait is None else max(1, round(wait / 60)),
             "email": conversation.customer.email,
         }
-    if state == Conversation.Status.RESOLVED:
-        status["closing"] = (
-            conversation.messages.filter(sender=Message.Sender.SYSTEM).order_by("-pk").first()
-        )
     return status
 
 

@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 import pytest
@@ -5,7 +6,7 @@ from django.test import Client
 
 from escalation.assistant import Draft
 from escalation.conversations import message_add
-from escalation.handoff import handoff_claim, handoff_create
+from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import AIAction, Conversation, Handoff, Message
 from escalation.tasks import chat_turn_respond
 from escalation.webchat import chat_customer, chat_message_send, chat_turn_answer
@@ -32,9 +33,11 @@ class FixedAssistant:
     def __init__(self, draft: Draft) -> None:
         self.draft = draft
         self.calls = 0
+        self.handback_notes: list[str] = []
 
-    def draft_reply(self, *, conversation: Conversation) -> Draft:
+    def draft_reply(self, *, conversation: Conversation, handback_note: str = "") -> Draft:
         self.calls += 1
+        self.handback_notes.append(handback_note)
         return self.draft
 
 
@@ -218,3 +221,65 @@ def test_the_demo_hands_off_when_the_customer_keeps_re_asking(maria: Any) -> Non
     assert chat_turn_respond.apply(args=[again.pk]).get() == "handed off"
     handoff = Handoff.objects.get(conversation=again.conversation)
     assert {t["kind"] for t in handoff.triggers if t["fired"]} & {"low_confidence", "distress"}
+
+
+def resolved_with_survey(maria: Any) -> Handoff:
+    from surveys.links import survey_send
+
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="A person, please")
+    chat_turn_respond.apply(args=[message.pk])
+    handoff = Handoff.objects.get(conversation=message.conversation)
+    ana = agent_user(first_name="Ana", last_name="Silva")
+    handoff_claim(handoff=handoff, agent=ana)
+    handoff_resolve(handoff=handoff, agent=ana, resolution=Handoff.Resolution.RESOLVED)
+    survey_send(handoff=handoff)
+    return handoff
+
+
+def test_the_survey_link_is_named_not_shown_as_a_raw_url(maria: Any, maria_client: Client) -> None:
+    resolved_with_survey(maria)
+
+    page = maria_client.get("/chat/").content.decode()
+
+    link = re.search(r'<a href="(http[^"]+/survey/[^"]+)">([^<]+)</a>', page)
+    assert link is not None
+    assert link[2] == "Answer the survey"
+    assert page.count(link[1]) == 1  # in the link's address only
+
+
+def test_a_resolved_chat_shows_the_survey_invitation_and_the_resolution_once(
+    maria: Any, maria_client: Client
+) -> None:
+    resolved_with_survey(maria)
+
+    page = maria_client.get("/chat/").content.decode()
+
+    assert page.count("Did the handover help?") == 1
+    assert page.count("The conversation was marked resolved.") == 1
+    assert "This conversation is closed" in page
+
+
+def test_after_a_bounce_the_customer_is_told_once_that_a_person_will_join(
+    maria: Any, maria_client: Client
+) -> None:
+    """Handed off, handed back, handed off again: the queue box says it once, live."""
+    from escalation.handoff import handoff_hand_back
+    from escalation.models import AgentProfile, TriggerPolicy
+
+    policy = TriggerPolicy.current()
+    policy.handback_grace_turns = policy.handback_grace_minutes = 0
+    policy.save()
+    ana = agent_user(first_name="Ana", last_name="Silva")
+    AgentProfile.objects.create(user=ana, presence=AgentProfile.Presence.AVAILABLE)
+    customer = chat_customer(user=maria)
+    first, _ = chat_message_send(customer=customer, text="Can I speak to a real person please?")
+    chat_turn_respond.apply(args=[first.pk])
+    handoff = Handoff.objects.get()
+    handoff_claim(handoff=handoff, agent=ana)
+    handoff_hand_back(handoff=handoff, agent=ana, note="Explained the programme.")
+    again, _ = chat_message_send(customer=customer, text="Can my parrot join the programme?")
+    assert chat_turn_respond.apply(args=[again.pk]).get() == "handed off"
+
+    page = maria_client.get("/chat/").content.decode()
+
+    assert page.count("bringing in a person") + page.count("will join") == 1
