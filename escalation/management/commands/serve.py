@@ -38,7 +38,7 @@ class Command(BaseCommand):
         else:
             # Warnings and errors only: at info a worker with beat logs three lines for every
             # periodic task, twice a minute.
-            command = worker_command("-B", "-l", "warning", "--quiet")
+            command = worker_command("-B", "-l", "warning")
             worker = subprocess.Popen(command, env=env)  # noqa: S603
         try:
             subprocess.run(daphne_command(host, port), env=env, check=False)  # noqa: S603
