@@ -8,7 +8,7 @@ from django.utils import timezone
 from agents_console.audit import audit_record
 from escalation import conversations, events
 from escalation.capacity import capacity_estimate
-from escalation.idempotency import create_once
+from escalation.idempotency import AlreadyStored, create_once, fields_changed
 from escalation.models import AgentProfile, Conversation, Handoff, Message, RoutingRule, Team
 from escalation.redaction import secrets_mask
 from escalation.summary import summary_write
@@ -28,9 +28,12 @@ def handoff_create(
     reason: str = "",
     triggers: list[dict[str, Any]] | None = None,
     team: Team | None = None,
+    retry_must_match: bool = False,
 ) -> tuple[Handoff, bool]:
     """Queue the conversation for a human with its packet; at most one open handoff each.
-    With no team named, the policy's routing rules choose one, else the default team."""
+    With no team named, the policy's routing rules choose one, else the default team. A retry
+    (the same external_id) answers the first handoff; with `retry_must_match`, one with
+    another summary, reason or team is refused: IdempotencyConflict."""
 
     def create() -> Handoff:
         locked = (
@@ -40,6 +43,8 @@ def handoff_create(
         )
         current = locked.handoffs.filter(status__in=Handoff.OPEN_STATUSES).first()
         if current is not None:
+            if external_id is not None and current.external_id == external_id:
+                raise AlreadyStored(current)  # a retry that waited for the first to commit
             raise HandoffAlreadyOpen(current)
         now = timezone.now()
         routed_to = team or team_route(conversation=locked, triggers=triggers or [])
@@ -75,8 +80,20 @@ def handoff_create(
     if external_id is None:
         with transaction.atomic():
             return create(), True
+
+    def changed(stored: Handoff) -> list[str]:
+        expected: dict[str, Any] = {"reason": secrets_mask(reason)}
+        if summary.strip():  # else the system wrote one
+            expected["summary"] = secrets_mask(summary.strip())
+        if team is not None:  # else routing chose one
+            expected["team"] = team
+        return fields_changed(stored, expected)
+
     return create_once(
-        Handoff, lookup={"conversation": conversation, "external_id": external_id}, create=create
+        Handoff,
+        lookup={"conversation": conversation, "external_id": external_id},
+        create=create,
+        changed=changed if retry_must_match else None,
     )
 
 
