@@ -22,7 +22,14 @@ def git_ignores(path: Path | str) -> bool:
 
 
 @pytest.mark.parametrize(
-    "path", [".env", "var/secret_key", "db.sqlite3", "test-artifacts/screenshots/chat.png"]
+    "path",
+    [
+        ".env",
+        "var/secret_key",
+        "db.sqlite3",
+        "celerybeat-schedule.dat",
+        "test-artifacts/screenshots/chat.png",
+    ],
 )
 def test_what_a_run_writes_is_ignored_by_git(path: str) -> None:
     assert git_ignores(path)
