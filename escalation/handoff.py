@@ -245,6 +245,7 @@ def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
 
 def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str = "") -> Handoff:
     """Close a claimed handoff with its outcome; a second resolve changes nothing."""
+    note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(
@@ -308,6 +309,7 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
     """Return the conversation to the AI with the agent's note for it. Soft triggers then wait
     for the policy's grace (decisions.handback_grace_applies), so the AI's next unsure reply
     does not send the case straight back to a human in a loop."""
+    note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(
