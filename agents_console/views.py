@@ -38,6 +38,7 @@ from escalation.handoff import (
 )
 from escalation.held import held_signals
 from escalation.models import AgentProfile, Disposition, Handoff, Message
+from escalation.redaction import secrets_mask
 
 View = Callable[..., HttpResponse]
 MAX_TEXT = 5000
@@ -334,7 +335,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     handoff = handoff_for(request, pk)
     text = posted_text(request, "text")
     if text:
-        Note.objects.create(handoff=handoff, author=console_user(request), text=text)
+        Note.objects.create(handoff=handoff, author=console_user(request), text=secrets_mask(text))
         audit_record(handoff=handoff, actor=request.user, kind=AuditEvent.Kind.NOTED)
     if request.htmx:  # type: ignore[attr-defined]
         notes = Note.objects.filter(handoff=handoff).select_related("author")

@@ -28,7 +28,11 @@ class CustomerDetails:
 def customer_upsert(*, bot: Bot, details: CustomerDetails) -> Customer:
     """The bot's latest word on who the customer is wins; an unverified claim never erases an
     earlier verification."""
-    fields: dict[str, Any] = {"name": details.name, "email": details.email, "phone": details.phone}
+    fields: dict[str, Any] = {
+        "name": secrets_mask(details.name),  # bots have been seen to put a card number here
+        "email": details.email,
+        "phone": secrets_mask(details.phone),
+    }
     if details.is_verified:
         fields |= {
             "is_verified": True,

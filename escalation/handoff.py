@@ -306,6 +306,7 @@ def handoff_resolve(
 ) -> Handoff:
     """Close a claimed handoff with its outcome and the kind of problem it was; a second
     resolve changes nothing."""
+    note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(
@@ -372,6 +373,7 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
     """Return the conversation to the AI with the agent's note for it. Soft triggers then wait
     for the policy's grace (decisions.handback_grace_applies), so the AI's next unsure reply
     does not send the case straight back to a human in a loop."""
+    note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(
