@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from agents_console.models import AuditEvent, Note
+from agents_console.models import AuditEvent, Note, SavedReply
 
 
 @admin.register(AuditEvent)
@@ -24,3 +24,10 @@ class NoteAdmin(admin.ModelAdmin):
     list_display = ["created_at", "handoff", "author", "text"]
     search_fields = ["text"]
     raw_id_fields = ["handoff", "author"]
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "team"]
+    list_filter = ["team"]
+    search_fields = ["title", "text"]

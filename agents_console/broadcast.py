@@ -11,6 +11,10 @@ from escalation.models import Handoff, Message
 
 EVENT_TYPE = "console.event"
 VIEWERS_EVENT_TYPE = "console.viewers"
+# Sent to a case screen in two renderings, one for the agent holding the case, one for the rest.
+CASE_EVENT_TYPE = "console.case"
+# Someone is typing; nothing is stored. Not echoed to the typist's own screens.
+TYPING_EVENT_TYPE = "console.typing"
 
 
 def group_send(groups: list[str], html: str) -> None:
@@ -40,9 +44,16 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
     else:
         html = f'<li id="handoff-{handoff.pk}" hx-swap-oob="delete"></li>'
     group_send(queue.handoff_groups(handoff), html)
-    group_send(
-        [queue.case_group(handoff.conversation_id)],
-        render_to_string("agents_console/case.html#status-oob", {"handoff": handoff}),
+    owner_id = handoff.claimed_by_id if handoff.status == Handoff.Status.CLAIMED else None
+    case_html = {
+        role: render_to_string(
+            "agents_console/case.html#case-oob", {"handoff": handoff, "is_owner": is_owner}
+        )
+        for role, is_owner in (("owner_html", True), ("others_html", False))
+    }
+    dispatch.group_send(
+        queue.case_group(handoff.conversation_id),
+        {"type": CASE_EVENT_TYPE, "owner_id": owner_id, **case_html},
     )
 
 
@@ -85,3 +96,27 @@ def viewers_html(names: dict[str, str], *, user_id: int) -> str:
     """The "also viewing" line as `user_id` sees it: everyone but themselves."""
     others = viewers_other_than(names, user_id)
     return render_to_string("agents_console/case.html#viewers-oob", {"viewers": others})
+
+
+def typing_html(*, element_id: str, text: str) -> str:
+    return render_to_string(
+        "agents_console/case.html#typing-oob", {"typing_id": element_id, "typing": text}
+    )
+
+
+def agent_typing(*, conversation_id: int, user_id: int, name: str) -> None:
+    """An agent is writing in a case's reply box: the others on the case see it."""
+    html = typing_html(element_id="agent-typing", text=f"{name} is replying…")
+    dispatch.group_send(
+        queue.case_group(conversation_id),
+        {"type": TYPING_EVENT_TYPE, "user_id": user_id, "html": html},
+    )
+
+
+def customer_typing(*, conversation_id: int, name: str) -> None:
+    """The customer is writing in the web chat: everyone on their case sees it."""
+    html = typing_html(element_id="customer-typing", text=f"{name} is typing…")
+    dispatch.group_send(
+        queue.case_group(conversation_id),
+        {"type": TYPING_EVENT_TYPE, "user_id": None, "html": html},
+    )

@@ -2,27 +2,40 @@
 forward the server-rendered partials that broadcast.py sends. Agents act through POSTs."""
 
 import json
+import time
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from agents_console import broadcast, presence, queue
 from agents_console.models import CaseViewer
 from agents_console.roles import is_agent
+from escalation.consumers import chat_agent_typing
 from escalation.models import Handoff
 
 REFUSED = 4403
+# A typing signal is passed on at most this often per socket (the browser sends one every few
+# seconds while keys are pressed); nothing about it is stored.
+TYPING_EVERY_SECONDS = 2.0
 
 
 class ConsoleConsumer(AsyncWebsocketConsumer):
     groups_joined: list[str]
 
     # Broadcast events, whose handlers forward what broadcast.py sends and touch no database.
-    FORWARDED = frozenset({broadcast.EVENT_TYPE, broadcast.VIEWERS_EVENT_TYPE})
+    FORWARDED = frozenset(
+        {
+            broadcast.EVENT_TYPE,
+            broadcast.VIEWERS_EVENT_TYPE,
+            broadcast.CASE_EVENT_TYPE,
+            broadcast.TYPING_EVENT_TYPE,
+        }
+    )
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels closes stale database connections before every handler, a hop to the one
@@ -77,9 +90,10 @@ class AgentQueueConsumer(ConsoleConsumer):
     def current_queue(self) -> str:
         """Re-sync from the database on every (re)connect: events missed while the socket
         was down do not matter."""
-        rows = [queue.row_decorate(h) for h in queue.queue_for(user=self.user)]
+        filters = queue.QueueFilters.from_query(QueryDict(self.scope.get("query_string", b"")))
         return render_to_string(
-            "agents_console/queue.html#queue-oob", {"queue": rows, "live": True}
+            "agents_console/queue.html#queue-oob",
+            queue.queue_context(user=self.user, filters=filters) | {"live": True},
         )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -94,8 +108,18 @@ class AgentQueueConsumer(ConsoleConsumer):
 class CaseConsumer(ConsoleConsumer):
     """One case screen: new transcript lines, status changes and who else is viewing."""
 
+    typed_at = 0.0
+
     async def console_viewers(self, event: dict[str, Any]) -> None:
         await self.send(text_data=broadcast.viewers_html(event["viewers"], user_id=self.user.pk))
+
+    async def console_case(self, event: dict[str, Any]) -> None:
+        is_owner = event["owner_id"] == self.user.pk
+        await self.send(text_data=event["owner_html" if is_owner else "others_html"])
+
+    async def console_typing(self, event: dict[str, Any]) -> None:
+        if event["user_id"] != self.user.pk:
+            await self.send(text_data=event["html"])
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -132,6 +156,21 @@ class CaseConsumer(ConsoleConsumer):
             await database_sync_to_async(
                 CaseViewer.objects.filter(channel_name=self.channel_name).update
             )(seen_at=timezone.now())
+        elif kind == "typing" and time.monotonic() - self.typed_at >= TYPING_EVERY_SECONDS:
+            self.typed_at = time.monotonic()
+            await database_sync_to_async(self.typing_announce)()
+
+    def typing_announce(self) -> None:
+        """The other agents on the case see who is replying; the customer sees it too when the
+        typist holds the case (only they can send what they type)."""
+        name = self.user.get_full_name() or self.user.get_username()
+        conversation_id = self.handoff.conversation_id
+        broadcast.agent_typing(conversation_id=conversation_id, user_id=self.user.pk, name=name)
+        holds_it = Handoff.objects.filter(
+            pk=self.handoff.pk, status=Handoff.Status.CLAIMED, claimed_by=self.user
+        ).exists()
+        if holds_it:
+            chat_agent_typing(conversation_id, name=self.user.first_name or name)
 
     async def disconnect(self, code: int) -> None:
         await self.leave()

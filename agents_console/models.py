@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from escalation.models import Handoff
+from escalation.models import Handoff, Team
 
 
 class Note(models.Model):
@@ -31,6 +31,7 @@ class AuditEvent(models.Model):
         REPLIED = "replied"
         NOTED = "noted", "Added a note"
         RESOLVED = "resolved"
+        TAKEN_OVER = "taken_over", "Took the case over"
         RELEASED = "released", "Returned to the queue"
         HANDED_BACK = "handed_back", "Handed back to the AI"
 
@@ -65,3 +66,30 @@ class CaseViewer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} viewing {self.handoff_id}"
+
+
+class SavedReply(models.Model):
+    """A reply agents insert from the reply box (`/`, then search). Its placeholders are filled
+    from the case: {first_name}, {order_number} and {agent_name}."""
+
+    title = models.CharField(max_length=100)
+    text = models.TextField(
+        help_text="Placeholders: {first_name} (the customer's), {order_number} (from the "
+        "packet), {agent_name} (the agent's own). One the case cannot fill is left for the "
+        "agent to complete."
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_replies",
+        help_text="Offered on this team's cases only; empty: on every case.",
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title

@@ -19,9 +19,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from agents_console import presence, queue
 from agents_console.audit import audit_record
 from agents_console.broadcast import viewer_names, viewers_other_than
+from agents_console.history import customer_history
 from agents_console.models import AuditEvent, CaseViewer, Note
 from agents_console.opening import opening_line
 from agents_console.roles import AGENTS, SUPERVISORS, is_agent, is_supervisor
+from agents_console.saved_replies import saved_replies_offered
 from escalation.handoff import (
     HandoffUnavailable,
     agent_capacity_refusal,
@@ -32,8 +34,10 @@ from escalation.handoff import (
     handoff_release,
     handoff_reply,
     handoff_resolve,
+    handoff_take_over,
 )
-from escalation.models import AgentProfile, Handoff, Message
+from escalation.held import held_signals
+from escalation.models import AgentProfile, Disposition, Handoff, Message
 from escalation.redaction import secrets_mask
 
 View = Callable[..., HttpResponse]
@@ -105,20 +109,13 @@ def profile_context(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 @agent_required
 def queue_page(request: HttpRequest) -> HttpResponse:
-    rows = [queue.row_decorate(h) for h in queue.queue_for(user=request.user)]
-    context = {"queue": rows, "polling": request.GET.get("poll") == "1"}
+    filters = queue.QueueFilters.from_query(request.GET)
+    context = queue.queue_context(user=request.user, filters=filters) | {
+        "polling": request.GET.get("poll") == "1"
+    }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "agents_console/queue.html#queue", context)
-    held = (
-        Handoff.objects.filter(claimed_by=console_user(request), status=Handoff.Status.CLAIMED)
-        .select_related("conversation__customer")
-        .order_by("claimed_at")
-    )
-    return render(
-        request,
-        "agents_console/queue.html",
-        context | profile_context(request) | {"my_cases": list(held)},
-    )
+    return render(request, "agents_console/queue.html", context | profile_context(request))
 
 
 @require_POST
@@ -168,11 +165,29 @@ def claim_next(request: HttpRequest) -> HttpResponse:
 @agent_required
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
     handoff = handoff_for(request, pk)
+    # Claimed from the case screen, a refusal keeps the agent on the case they were reading.
+    back = case_url(handoff) if request.POST.get("from") == "case" else reverse("console:queue")
     try:
         handoff_claim(handoff=handoff, agent=request.user)
     except HandoffUnavailable as exc:
-        return refused(request, reverse("console:queue"), str(exc))
+        return refused(request, back, str(exc))
     return done(request, case_url(handoff))
+
+
+@require_POST
+@agent_required
+def take_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a claimed case from the agent holding it: only with the confirmation, which names
+    the agent it is taken from."""
+    handoff = handoff_for(request, pk)
+    holder = request.POST.get("from", "")
+    if request.POST.get("confirm") != "yes" or not holder.isdigit():
+        return refused(request, case_url(handoff), "Confirm that you take the case over.")
+    try:
+        handoff_take_over(handoff=handoff, agent=request.user, from_agent_id=int(holder))
+    except HandoffUnavailable as exc:
+        return refused(request, case_url(handoff), str(exc))
+    return done(request, case_url(handoff), f"You took case {handoff.pk} over.")
 
 
 # The case ------------------------------------------------------------------------------------
@@ -258,9 +273,26 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
                 m.sender == Message.Sender.AGENT for m in transcript["transcript"]
             ),
             "resolutions": Handoff.Resolution.choices,
+            "dispositions": list(Disposition.objects.filter(is_active=True)) if is_owner else [],
+            "saved_replies": (
+                saved_replies_offered(handoff=handoff, agent=request.user) if is_owner else []
+            ),
+            "history": customer_history(handoff=handoff),
+            "held_signals": held_signals(handoff=handoff),
         }
     )
     return render(request, "agents_console/case.html", context)
+
+
+@require_GET
+@agent_required
+def saved_replies(request: HttpRequest, pk: int) -> HttpResponse:
+    """The saved replies matching the search, filled for this case and agent."""
+    handoff = handoff_for(request, pk)
+    offered = saved_replies_offered(
+        handoff=handoff, agent=console_user(request), query=request.GET.get("q", "")[:100]
+    )
+    return render(request, "agents_console/case.html#saved-reply-list", {"saved_replies": offered})
 
 
 def posted_text(request: HttpRequest, field: str) -> str:
@@ -289,6 +321,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                 "is_owner": True,
                 "reply_error": error,
                 "draft": text if error else "",
+                "saved_replies": saved_replies_offered(handoff=handoff, agent=request.user),
             },
         )
     if error:
@@ -319,12 +352,18 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     resolution = request.POST.get("resolution", "")
     if resolution not in Handoff.Resolution.values:
         return refused(request, case_url(handoff), "Choose an outcome.")
+    offered = Disposition.objects.filter(is_active=True)
+    chosen = request.POST.get("disposition", "")
+    disposition = offered.filter(pk=chosen).first() if chosen.isdigit() else None
+    if disposition is None and offered.exists():
+        return refused(request, case_url(handoff), "Choose what kind of problem it was.")
     try:
         handoff_resolve(
             handoff=handoff,
             agent=request.user,
             resolution=resolution,
             note=posted_text(request, "note"),
+            disposition=disposition,
         )
     except HandoffUnavailable as exc:
         return refused(request, case_url(handoff), str(exc))

@@ -17,6 +17,7 @@ from escalation.models import (
     Bot,
     Conversation,
     Customer,
+    Disposition,
     Handoff,
     Message,
     PolicyChange,
@@ -398,9 +399,16 @@ class AuthorisedActionAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_default"]
+    list_display = ["name", "slug", "is_default", "waiting_target_seconds"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Disposition)
+class DispositionAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["name"]
 
 
 @admin.register(AgentProfile)

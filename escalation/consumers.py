@@ -1,8 +1,11 @@
 """The customer's chat socket: authorised to the customer's own conversation, it sends the
 current thread on connect and then the same server-rendered partials the page uses."""
 
+import json
+import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import transaction
@@ -13,6 +16,7 @@ from escalation.models import Conversation, Handoff, Message
 
 CHANNEL = "web-chat"
 NOT_FOUND = 4404
+TYPING_EVERY_SECONDS = 2.0  # at most one typing signal passed on per socket in this time
 
 
 def chat_group(conversation_id: int) -> str:
@@ -33,6 +37,7 @@ class CustomerChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         self.group = chat_group(conversation_id)
+        self.conversation_id = conversation_id
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send(text_data=html)
@@ -41,8 +46,24 @@ class CustomerChatConsumer(AsyncWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    typed_at = 0.0
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Customers post through ordinary requests; the socket only listens."""
+        """Customers post through ordinary requests; the socket only says they are typing,
+        which the agents on their case see and nothing stores."""
+        try:
+            kind = json.loads(text_data or "{}").get("type")
+        except (json.JSONDecodeError, AttributeError):
+            return
+        if kind == "typing" and time.monotonic() - self.typed_at >= TYPING_EVERY_SECONDS:
+            self.typed_at = time.monotonic()
+            from escalation import events  # the fan-out module imports this one
+
+            user = self.scope["user"]
+            await sync_to_async(events.customer_typing)(
+                conversation_id=self.conversation_id,
+                name=user.first_name or user.get_username(),
+            )
 
     async def chat_html(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
@@ -67,6 +88,12 @@ def chat_socket_state(*, user: Any, conversation_id: int) -> str | None:
 
 def chat_push(conversation_id: int, html: str) -> None:
     dispatch.group_send(chat_group(conversation_id), {"type": "chat.html", "html": html})
+
+
+def chat_agent_typing(conversation_id: int, *, name: str) -> None:
+    """The agent holding the case is writing: the customer sees it (nothing is stored)."""
+    html = render_to_string("chat/chat.html#typing", {"typing": f"{name} is typing…", "oob": True})
+    chat_push(conversation_id, html)
 
 
 def chat_on_message_stored(message: Message) -> None:

@@ -65,3 +65,9 @@ def handoff_handed_back(handoff: Handoff) -> None:
     """An agent gave the conversation back to the AI: a bot is told, with the agent's note."""
     webhooks.webhook_on_handoff_handed_back(handoff)
     handoff_returned(handoff)
+
+
+def customer_typing(*, conversation_id: int, name: str) -> None:
+    """The customer is typing in the web chat. Not a state change: nothing is stored, and it
+    is passed on at once."""
+    broadcast.customer_typing(conversation_id=conversation_id, name=name)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,7 +10,15 @@ from agents_console.audit import audit_record
 from escalation import conversations, events
 from escalation.capacity import capacity_estimate
 from escalation.idempotency import AlreadyStored, create_once, fields_changed
-from escalation.models import AgentProfile, Conversation, Handoff, Message, RoutingRule, Team
+from escalation.models import (
+    AgentProfile,
+    Conversation,
+    Disposition,
+    Handoff,
+    Message,
+    RoutingRule,
+    Team,
+)
 from escalation.redaction import secrets_mask
 from escalation.summary import summary_write
 
@@ -174,6 +183,18 @@ def handoff_moved(
     audit_record(handoff=handoff, actor=actor, kind=kind, detail=detail)
 
 
+def unavailable_text(handoff_id: int) -> str:
+    """Why a case cannot be claimed, naming who holds it when someone does."""
+    holder = (
+        Handoff.objects.filter(pk=handoff_id, status=Handoff.Status.CLAIMED)
+        .select_related("claimed_by")
+        .first()
+    )
+    if holder is None or holder.claimed_by is None:
+        return "This case is no longer waiting for an agent."
+    return f"This case was already taken by {agent_name(holder.claimed_by)}."
+
+
 def handoff_claim(*, handoff: Handoff, agent: Any) -> Handoff:
     """Give a queued handoff to one agent; the conditional UPDATE lets exactly one claim win."""
     with transaction.atomic():
@@ -183,7 +204,7 @@ def handoff_claim(*, handoff: Handoff, agent: Any) -> Handoff:
             status=Handoff.Status.CLAIMED, claimed_by=agent, claimed_at=now
         )
         if not won:
-            raise HandoffUnavailable("This case was already taken by another agent.")
+            raise HandoffUnavailable(unavailable_text(handoff.pk))
         handoff_moved(
             handoff=handoff,
             now=now,
@@ -222,6 +243,38 @@ def handoff_assign(*, handoff: Handoff, agent: Any, by: Any) -> Handoff:
     return handoff
 
 
+def handoff_take_over(*, handoff: Handoff, agent: Any, from_agent_id: int) -> Handoff:
+    """Another agent takes a claimed case from the one holding it, after confirming whom they
+    take it from: if the case moved in between, the confirmation no longer holds and nothing
+    changes. Both sides see it in the transcript, and the audit trail keeps who took it from
+    whom."""
+    with transaction.atomic():
+        agent_lock_capacity(agent=agent)
+        now = timezone.now()
+        moved = (
+            Handoff.objects.filter(
+                pk=handoff.pk, status=Handoff.Status.CLAIMED, claimed_by_id=from_agent_id
+            )
+            .exclude(claimed_by=agent)
+            .update(claimed_by=agent, claimed_at=now)
+        )
+        if not moved:
+            raise HandoffUnavailable(
+                "The case changed hands meanwhile: nothing was taken over. Check who holds it now."
+            )
+        handoff_moved(
+            handoff=handoff,
+            now=now,
+            conversation_status=Conversation.Status.WITH_AGENT,
+            text=f"{agent_name(agent)} from support has taken over the conversation.",
+            actor=agent,
+            kind="taken_over",
+            detail=f"from {agent_name(get_user_model().objects.get(pk=from_agent_id))}",
+        )
+        events.handoff_claimed(handoff)
+    return handoff
+
+
 def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
     """The agent holding the case answers the customer, in the same conversation."""
     with transaction.atomic():
@@ -231,7 +284,7 @@ def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
         if locked.status != Handoff.Status.CLAIMED or locked.claimed_by_id != agent.pk:
             raise NotCaseOwner(
                 "Only the agent who claimed this case can reply to the customer. "
-                "Claim it first, or ask a supervisor to reassign it."
+                "Claim it first, or take it over (you will be asked to confirm)."
             )
         message = conversations.message_add(
             conversation=locked.conversation,
@@ -243,8 +296,16 @@ def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
     return message
 
 
-def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str = "") -> Handoff:
-    """Close a claimed handoff with its outcome; a second resolve changes nothing."""
+def handoff_resolve(
+    *,
+    handoff: Handoff,
+    agent: Any,
+    resolution: str,
+    note: str = "",
+    disposition: Disposition | None = None,
+) -> Handoff:
+    """Close a claimed handoff with its outcome and the kind of problem it was; a second
+    resolve changes nothing."""
     note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
@@ -255,6 +316,7 @@ def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str 
             resolved_at=now,
             resolution=resolution,
             resolution_note=note,
+            disposition=disposition,
         )
         if not done:
             raise HandoffUnavailable("Only the agent working an open case can resolve it.")
@@ -265,7 +327,9 @@ def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str 
             text="The conversation was marked resolved.",
             actor=agent,
             kind="resolved",
-            detail=Handoff.Resolution(resolution).label + (f": {note}" if note else ""),
+            detail=Handoff.Resolution(resolution).label
+            + (f" ({disposition})" if disposition else "")
+            + (f": {note}" if note else ""),
         )
         events.handoff_resolved(handoff)
     return handoff

@@ -253,6 +253,12 @@ class Team(models.Model):
     is_default = models.BooleanField(
         default=False, help_text="Handoffs that name no team, and match no rule, go here."
     )
+    waiting_target_seconds = models.PositiveIntegerField(
+        default=300,
+        validators=[MinValueValidator(10), MaxValueValidator(24 * 3600)],
+        help_text="How long a case may wait for an agent: the queue clock turns amber at half "
+        "of it and red past it.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -261,6 +267,23 @@ class Team(models.Model):
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_team"
             )
         ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Disposition(models.Model):
+    """What kind of problem a resolved case turned out to be: the agent picks one when closing
+    it, and the dashboard counts the handoffs by it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower positions list first.")
+    is_active = models.BooleanField(
+        default=True, help_text="Offered when closing a case; past cases keep theirs."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
 
     def __str__(self) -> str:
         return self.name
@@ -336,6 +359,9 @@ class Handoff(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(blank=True)
+    disposition = models.ForeignKey(
+        Disposition, null=True, blank=True, on_delete=models.PROTECT, related_name="handoffs"
+    )
 
     class Meta:
         ordering = ["queued_at"]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("chat/", include("escalation.webchat")),
+    path("chat/", include(surveys_urls.chat_urlpatterns)),
     path("console/", include("agents_console.urls")),
     path("survey/", include(surveys_urls.survey_urlpatterns)),
     path("console/metrics/", include(surveys_urls.metrics_urlpatterns)),

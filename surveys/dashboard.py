@@ -196,11 +196,36 @@ def metrics_by_day(*, period: Period, now: datetime | None = None) -> list[dict[
     return result
 
 
-def metrics_by(*, field: str, period: Period, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The indicators grouped by one handoff field (trigger kind, agent)."""
+def conversations_in(*, period: Period) -> int:
+    start, end = period.bounds
+    return Conversation.objects.filter(created_at__gte=start, created_at__lt=end).count()
+
+
+def metrics_by(
+    *,
+    field: str,
+    period: Period,
+    now: datetime | None = None,
+    then: str = "",
+    conversations: int | None = None,
+) -> list[dict[str, Any]]:
+    """The indicators grouped by one handoff field (trigger kind, agent, kind of problem), or by
+    two (`then`: trigger kind by kind of problem); with each group's handoff rate, its handoffs
+    over all the period's conversations (`conversations`, when the caller counted them)."""
     now = now or timezone.now()
-    rows = handoffs_in(period=period).values(field).annotate(**_counts(now=now)).order_by(field)
-    return [_with_rates(row) | {"key": row[field]} for row in rows]
+    fields = [field, then] if then else [field]
+    rows = handoffs_in(period=period).values(*fields).annotate(**_counts(now=now)).order_by(*fields)
+    if conversations is None:
+        conversations = conversations_in(period=period)
+    return [
+        _with_rates(row)
+        | {
+            "key": row[field],
+            "then_key": row[then] if then else None,
+            "handoff_rate": rate(row["handoffs"], conversations),
+        }
+        for row in rows
+    ]
 
 
 def cases_for(
@@ -209,6 +234,7 @@ def cases_for(
     period: Period,
     trigger_kind: str = "",
     agent: str = "",
+    disposition: str = "",
     now: datetime | None = None,
 ) -> QuerySet[Handoff]:
     """The handoffs behind a figure."""
@@ -219,45 +245,72 @@ def cases_for(
         cases = cases.filter(outcome__trigger_kind=trigger_kind)
     if agent:
         cases = cases.filter(claimed_by__username=agent)
-    return cases.select_related("conversation__customer", "claimed_by", "outcome", "survey")
+    if disposition:
+        cases = cases.filter(disposition__name=disposition)
+    return cases.select_related(
+        "conversation__customer", "claimed_by", "outcome", "survey", "disposition"
+    )
 
 
 # ------------------------------------------------------------------------------------------
 # Server-rendered charts
 # ------------------------------------------------------------------------------------------
 
-CHART_WIDTH = 320
-CHART_HEIGHT = 120
-CHART_PAD = 24
+CHART_WIDTH = 960
+CHART_HEIGHT = 240
+CHART_LEFT = 56  # room for the value axis' labels
+CHART_RIGHT = 16
+CHART_TOP = 16
+CHART_BOTTOM = 40  # room for the dates
+X_LABELS = 8  # at most this many dates under the axis
 
 
 def chart(
     *, title: str, days: list[date], values: list[float | None], top: float | None = None
 ) -> dict[str, Any]:
-    """An SVG line chart's geometry: points for days with a value, gaps where there is none."""
+    """An SVG line chart's geometry as wide as the page: points for days with a value, gaps
+    where there is none, value-axis ticks at quarters of the top, a date every few days, and
+    each point's value on hover (its <title>)."""
+    is_rate = top is not None
     known = [v for v in values if v is not None]
     top = top if top is not None else max(known, default=0) or 1
-    inner_w = CHART_WIDTH - 2 * CHART_PAD
-    inner_h = CHART_HEIGHT - 2 * CHART_PAD
+    inner_w = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
+    inner_h = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
     step = inner_w / max(len(days) - 1, 1)
+
+    def y_of(value: float) -> float:
+        return round(CHART_TOP + inner_h - (value / top) * inner_h, 1)
+
     dots = []
     for index, (day, value) in enumerate(zip(days, values, strict=True)):
         if value is None:
             continue
-        x = CHART_PAD + index * step
-        y = CHART_PAD + inner_h - (value / top) * inner_h
-        dots.append({"x": round(x, 1), "y": round(y, 1), "day": day, "value": value})
+        x = round(CHART_LEFT + index * step, 1)
+        dots.append({"x": x, "y": y_of(value), "day": day, "value": value})
+    ticks = [
+        {"y": y_of(top * q), "label": f"{q:.0%}" if is_rate else f"{top * q:g}"}
+        for q in (0, 0.25, 0.5, 0.75, 1)
+    ]
+    every = max(math.ceil(len(days) / X_LABELS), 1)
+    dates = [
+        {"x": round(CHART_LEFT + index * step, 1), "day": day}
+        for index, day in enumerate(days)
+        if index % every == 0 or index == len(days) - 1
+    ]
     return {
         "title": title,
+        "is_rate": is_rate,
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
         "points": " ".join(f"{d['x']},{d['y']}" for d in dots),
         "dots": dots,
-        "top": top,
-        "x0": CHART_PAD,
-        "x1": CHART_WIDTH - CHART_PAD,
-        "y0": CHART_HEIGHT - CHART_PAD,
-        "y1": CHART_PAD,
+        "ticks": ticks,
+        "dates": dates,
+        "x0": CHART_LEFT,
+        "x1": CHART_WIDTH - CHART_RIGHT,
+        "y0": CHART_TOP + inner_h,
+        "y1": CHART_TOP,
+        "date_y": CHART_HEIGHT - CHART_BOTTOM + 20,
         "first_day": days[0] if days else None,
         "last_day": days[-1] if days else None,
     }

@@ -31,9 +31,15 @@ def supervisor_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapped
 
 
+def date_field(label: str) -> forms.DateField:
+    # The ISO format is the one a date input reads, whatever the locale.
+    widget = forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    return forms.DateField(label=label, required=False, widget=widget)
+
+
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput({"type": "date"}))
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+    start = date_field("From")
+    end = date_field("To")
 
     def period(self) -> Period:
         default = Period.last_days(30)
@@ -46,15 +52,21 @@ class PeriodForm(forms.Form):
         return Period(start, min(end, start + timedelta(days=366)))
 
 
-def _period(request: HttpRequest) -> tuple[PeriodForm, Period]:
-    form = PeriodForm(request.GET or None)
-    return form, form.period()
+def _period(request: HttpRequest) -> tuple[PeriodForm, Period, bool]:
+    """The period asked for (the last 30 days by default), a form showing the period in force
+    (not blank fields, nor the dates as typed when they were swapped or capped), and whether
+    the dates asked for were not understood."""
+    asked = PeriodForm(request.GET or None)
+    period = asked.period()
+    shown = PeriodForm({"start": period.start.isoformat(), "end": period.end.isoformat()})
+    shown.is_valid()
+    return shown, period, asked.is_bound and not asked.is_valid()
 
 
 @require_GET
 @supervisor_required
 def metrics(request: HttpRequest) -> HttpResponse:
-    form, period = _period(request)
+    form, period, unclear = _period(request)
     now = timezone.now()
     days = dashboard.metrics_by_day(period=period, now=now)
     dates = [row["day"] for row in days]
@@ -69,15 +81,29 @@ def metrics(request: HttpRequest) -> HttpResponse:
             ("Handoffs per day", "handoffs", False),
         ]
     ]
+    summary = dashboard.metrics_summary(period=period, now=now)
+
+    def by(field: str, then: str = "") -> list[dict[str, Any]]:
+        return dashboard.metrics_by(
+            field=field,
+            then=then,
+            period=period,
+            now=now,
+            conversations=summary["conversations"],
+        )
+
     context = {
         "form": form,
         "period": period,
         "query": f"start={period.start.isoformat()}&end={period.end.isoformat()}",
-        "summary": dashboard.metrics_summary(period=period, now=now),
+        "summary": summary,
         "charts": charts,
-        "by_kind": dashboard.metrics_by(field="outcome__trigger_kind", period=period, now=now),
-        "by_agent": dashboard.metrics_by(field="claimed_by__username", period=period, now=now),
+        "by_kind": by("outcome__trigger_kind"),
+        "by_agent": by("claimed_by__username"),
+        "by_disposition": by("disposition__name"),
+        "by_kind_and_disposition": by("outcome__trigger_kind", then="disposition__name"),
         "abandoned_hours": settings.ABANDONED_AFTER_HOURS,
+        "period_unclear": unclear,
     }
     return render(request, "surveys/metrics.html", context)
 
@@ -85,7 +111,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
 @require_GET
 @supervisor_required
 def metrics_cases(request: HttpRequest) -> HttpResponse:
-    form, period = _period(request)
+    form, period, unclear = _period(request)
     now = timezone.now()
     figures = dashboard.figure_filters(now=now)
     figure = request.GET.get("figure", "escalations")
@@ -93,8 +119,14 @@ def metrics_cases(request: HttpRequest) -> HttpResponse:
         raise Http404("No such figure.")
     kind = request.GET.get("kind", "")
     agent = request.GET.get("agent", "")
+    category = request.GET.get("category", "")
     cases = dashboard.cases_for(
-        figure=figure, period=period, trigger_kind=kind, agent=agent, now=now
+        figure=figure,
+        period=period,
+        trigger_kind=kind,
+        agent=agent,
+        disposition=category,
+        now=now,
     ).order_by("-queued_at")
     context = {
         "form": form,
@@ -103,6 +135,8 @@ def metrics_cases(request: HttpRequest) -> HttpResponse:
         "label": figures[figure][0],
         "kind": kind,
         "agent": agent,
+        "category": category,
+        "period_unclear": unclear,
         "cases": cases[:CASE_LIMIT],
         "total": cases.count(),
         "limit": CASE_LIMIT,
@@ -141,7 +175,7 @@ def _csv_value(value: Any) -> str:
 @require_GET
 @supervisor_required
 def metrics_csv(request: HttpRequest) -> HttpResponse:
-    _, period = _period(request)
+    _, period, _ = _period(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"handover-metrics-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

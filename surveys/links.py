@@ -15,10 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from escalation.consumers import CHANNEL as WEB_CHAT
+from escalation.consumers import chat_on_handoff_changed
 from escalation.conversations import message_add
 from escalation.models import Handoff, Message
 from escalation.redaction import secrets_mask
 from surveys.models import Survey
+
+CHAT_QUESTION = "We would like to know how the handover went: one tap below is enough."
 
 
 def survey_token_new() -> str:
@@ -89,19 +93,31 @@ def survey_send(*, handoff: Handoff) -> Survey | None:
         )
         if not sent:
             return None  # another run sent it meanwhile
+        # The web chat asks with one tap (its status area); a bot's chat gets the link.
+        in_web_chat = handoff.conversation.channel == WEB_CHAT
         message_add(
             conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
-            text=f"Did the handover help? Tell us in a minute: {link}",
+            text=CHAT_QUESTION
+            if in_web_chat
+            else f"Did the handover help? Tell us in a minute: {link}",
         )
+        if in_web_chat:
+            chat_on_handoff_changed(handoff)
     survey.refresh_from_db()
     return survey
 
 
 def survey_answer(
-    *, survey: Survey, did_help: bool, had_to_repeat: bool, rating: int, comment: str
+    *,
+    survey: Survey,
+    did_help: bool,
+    had_to_repeat: bool | None = None,
+    rating: int | None = None,
+    comment: str = "",
 ) -> bool:
-    """Record the answer once: the conditional UPDATE lets only the first submission count."""
+    """Record the answer once: the conditional UPDATE lets only the first submission count.
+    The one-tap answer in the chat gives only `did_help`."""
     return bool(
         Survey.objects.filter(pk=survey.pk, answered_at__isnull=True).update(
             answered_at=timezone.now(),

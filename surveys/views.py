@@ -1,10 +1,13 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
+from escalation.consumers import CHANNEL as WEB_CHAT
 from surveys.forms import SurveyForm
 from surveys.links import LinkProblem, survey_answer, survey_from_token
+from surveys.models import Survey
 
 PROBLEM_STATUS = {LinkProblem.TAMPERED: 400, LinkProblem.EXPIRED: 410, LinkProblem.USED: 410}
 
@@ -27,3 +30,24 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "surveys/survey.html", {"answered": True})
     status = 400 if form.is_bound else 200
     return render(request, "surveys/survey.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def chat_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    """The one-tap answer in the web chat: only the customer whose chat it is may give it, and
+    only once."""
+    survey = get_object_or_404(
+        Survey.objects.select_related("handoff"),
+        pk=pk,
+        handoff__conversation__channel=WEB_CHAT,
+        handoff__conversation__customer__user=request.user,
+    )
+    answer = request.POST.get("did_help", "")
+    if answer not in ("yes", "no"):
+        return HttpResponse("Answer yes or no.", status=400)
+    survey_answer(survey=survey, did_help=answer == "yes")
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("chat")
+    survey.refresh_from_db()
+    return render(request, "chat/chat.html#rating", {"survey": survey})

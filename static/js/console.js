@@ -1,5 +1,6 @@
-// Agent console: wait timers, socket status with a polling fallback, heartbeats, queue order,
-// new-handoff notifications and keyboard shortcuts. Content always comes from the server.
+// Agent console: wait timers against their targets, socket status with a polling fallback,
+// heartbeats, queue order, new-handoff notifications, typing signals, saved replies and keyboard
+// shortcuts. Content always comes from the server.
 (function () {
   "use strict";
   var live = document.getElementById("live");
@@ -14,17 +15,30 @@
     return Math.floor(minutes / 60) + "h " + (minutes % 60) + "m";
   }
 
+  // The row's colour follows its clock: amber from half its waiting target, red past it (the
+  // server renders the state a row has when it is sent; the clock moves it on).
+  function waitState(seconds, target) {
+    if (!target) return null;
+    if (seconds >= target) return "over";
+    return seconds >= target / 2 ? "half" : "";
+  }
+
   function tickWaits() {
     var now = Date.now();
     document.querySelectorAll("[data-since]").forEach(function (el) {
       var since = Date.parse(el.getAttribute("data-since"));
-      if (!isNaN(since)) el.textContent = formatWait(Math.max(0, Math.floor((now - since) / 1000)));
+      if (isNaN(since)) return;
+      var seconds = Math.max(0, Math.floor((now - since) / 1000));
+      el.textContent = formatWait(seconds);
+      var state = waitState(seconds, Number(el.dataset.target));
+      var row = el.closest("[data-wait-state]");
+      if (state !== null && row && row.dataset.waitState !== state) row.dataset.waitState = state;
     });
   }
 
   function sortQueue() {
     var list = document.getElementById("queue-rows");
-    if (!list) return;
+    if (!list || (list.dataset.sort && list.dataset.sort !== "urgent")) return;
     var rows = Array.prototype.slice.call(list.querySelectorAll(":scope > li"));
     rows.sort(function (a, b) {
       var rank = Number(a.dataset.rank) - Number(b.dataset.rank);
@@ -70,17 +84,62 @@
     } catch (e) { /* no audio: the notification still shows */ }
   }
 
+  // The sound always; the browser notification only while the console tab is hidden (the
+  // queue itself shows the new case otherwise), and only with the agent's permission.
   function notifyNewHandoff(message) {
     if (!live || live.dataset.notify !== "1") return;
     var match = /data-new-handoff="([^"]*)"/.exec(message);
     if (!match) return;
     beep();
-    if (window.Notification && Notification.permission === "granted") {
+    if (document.visibilityState === "hidden" && window.Notification &&
+        Notification.permission === "granted") {
       var text = document.createElement("textarea");
       text.innerHTML = match[1];
-      new Notification("New handoff waiting", { body: text.value, tag: "handover-queue" });
+      var shown = new Notification("New handoff waiting", { body: text.value, tag: "handover-queue" });
+      shown.onclick = function () { window.focus(); shown.close(); };
     }
   }
+
+  // After a queue change the server renders the queue again with the filters in the URL and
+  // their counts; the row the socket brought shows meanwhile (CSS hides it under a filter).
+  var queueRefresh = null;
+  function refreshQueue(message) {
+    if (!document.getElementById("queue") || message.indexOf("id=\"handoff-") < 0) return;
+    if (queueRefresh) clearTimeout(queueRefresh);
+    queueRefresh = setTimeout(function () {
+      queueRefresh = null;
+      var el = document.getElementById("queue");
+      var url = el.dataset.pollUrl.replace(/[?&]poll=1/, "");
+      htmx.ajax("GET", url, { target: "#queue", swap: "outerHTML" });
+    }, 300);
+  }
+
+  // "Ana is replying…" and "Maria is typing…" fade once no new signal has come for a while.
+  var typingFades = {};
+  function fadeTyping(message) {
+    // The message itself ends its writer's "is typing".
+    [["customer-typing", "message from-customer"], ["agent-typing", "message from-agent"]]
+      .forEach(function (pair) {
+        var typing = document.getElementById(pair[0]);
+        if (typing && message.indexOf(pair[1]) >= 0) typing.textContent = "";
+      });
+    var match = /id="([\w-]+)" class="typing"/.exec(message);
+    if (!match) return;
+    var id = match[1];
+    if (typingFades[id]) clearTimeout(typingFades[id]);
+    typingFades[id] = setTimeout(function () {
+      var el = document.getElementById(id);
+      if (el) el.textContent = "";
+    }, 5000);
+  }
+
+  var typedAt = 0;
+  document.addEventListener("input", function (evt) {
+    if (!socket || !evt.target.dataset || evt.target.dataset.typing !== "1") return;
+    if (Date.now() - typedAt < 2500) return;
+    typedAt = Date.now();
+    socket.send(JSON.stringify({ type: "typing" }));
+  });
 
   document.addEventListener("htmx:wsOpen", function (evt) {
     socket = evt.detail.socketWrapper;
@@ -106,9 +165,12 @@
   });
 
   document.addEventListener("htmx:wsAfterMessage", function (evt) {
+    var message = String(evt.detail.message);
     sortQueue();
     tickWaits();
-    notifyNewHandoff(String(evt.detail.message));
+    notifyNewHandoff(message);
+    refreshQueue(message);
+    fadeTyping(message);
     var transcript = document.getElementById("transcript");
     if (transcript) transcript.scrollTop = transcript.scrollHeight;
   });
@@ -121,9 +183,66 @@
     });
   }
 
+  // Saved replies: "/" at the start of a line in the reply box opens the search; arrows move
+  // through the matches, Enter or a click inserts one (filled by the server), Escape goes back.
+  function savedPanel() { return document.getElementById("saved-replies"); }
+
+  function closeSaved(reply) {
+    var panel = savedPanel();
+    if (panel) panel.open = false;
+    if (reply) reply.focus();
+  }
+
+  function insertSaved(button) {
+    var reply = document.getElementById("reply-text");
+    if (!reply) return;
+    var start = reply.selectionStart, end = reply.selectionEnd;
+    var text = button.dataset.text;
+    reply.value = reply.value.slice(0, start) + text + reply.value.slice(end);
+    closeSaved(reply);
+    // A placeholder the case could not fill is selected, ready to be typed over.
+    var gap = /\[[a-z ]+\]/.exec(text);
+    if (gap) reply.setSelectionRange(start + gap.index, start + gap.index + gap[0].length);
+    else reply.setSelectionRange(start + text.length, start + text.length);
+  }
+
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest(".saved-reply");
+    if (button) insertSaved(button);
+  });
+
+  document.addEventListener("keydown", function (evt) {
+    var panel = savedPanel();
+    if (!panel || !panel.contains(evt.target)) return;
+    var buttons = Array.prototype.slice.call(panel.querySelectorAll(".saved-reply"));
+    var at = buttons.indexOf(evt.target);
+    if (evt.key === "Escape") {
+      evt.preventDefault();
+      closeSaved(document.getElementById("reply-text"));
+    } else if (evt.key === "ArrowDown" && buttons.length) {
+      evt.preventDefault();
+      buttons[Math.min(at + 1, buttons.length - 1)].focus();
+    } else if (evt.key === "ArrowUp" && at >= 0) {
+      evt.preventDefault();
+      (at === 0 ? panel.querySelector("#saved-reply-search") : buttons[at - 1]).focus();
+    } else if (evt.key === "Enter" && evt.target.id === "saved-reply-search" && buttons.length) {
+      evt.preventDefault();
+      insertSaved(buttons[0]);
+    }
+  });
+
   document.addEventListener("keydown", function (evt) {
     var reply = document.getElementById("reply-text");
     if (!reply) return;
+    if (evt.key === "/" && evt.target === reply && savedPanel()) {
+      var before = reply.value.slice(0, reply.selectionStart);
+      if (before === "" || before.slice(-1) === "\n") {
+        evt.preventDefault();
+        savedPanel().open = true;
+        document.getElementById("saved-reply-search").focus();
+        return;
+      }
+    }
     if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey) && evt.target === reply) {
       evt.preventDefault();
       htmx.trigger(reply.form, "submit");

@@ -32,7 +32,7 @@ def test_htmx_claim_redirects_the_browser(agent_client: Client, queued: Handoff)
 def test_losing_claim_sees_who_won(other_agent: Any, claimed: Handoff) -> None:
     response = logged_in(other_agent).post(f"/console/cases/{claimed.pk}/claim/", follow=True)
 
-    assert "This case was already taken by another agent." in response.content.decode()
+    assert "This case was already taken by Ana Silva." in response.content.decode()
     claimed.refresh_from_db()
     assert claimed.claimed_by.username == "ana"
 

@@ -6,10 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from escalation.models import Handoff
+from surveys.links import survey_token_new
+from surveys.models import Survey
 from tests.browser.conftest import assert_accessible, screenshot
+from tests.factories import HandoffFactory
 
 pytestmark = pytest.mark.browser
 
@@ -108,27 +113,38 @@ def test_handover_without_repeating(signed_in: Callable[..., Page], people: dict
     handoff = hand_off(customer, agent, answer=THANKS, pictures=True)
     assert handoff.status == Handoff.Status.RESOLVED
 
-    survey_link = customer.locator("#thread .msg-system a[href*='/survey/']")
-    expect(survey_link).to_be_visible()
-    survey_link.click()
-    expect(customer.get_by_role("heading")).to_have_text("Did the handover help?")
-    customer.get_by_role("group", name="Did the handover help?").get_by_label("Yes").check()
-    customer.get_by_role("group", name="Did you have to repeat yourself?").get_by_label(
-        "No"
-    ).check()
-    customer.get_by_role("group", name=re.compile("rate the help")).get_by_label("5").check()
-    screenshot(customer, "survey")
+    rating = customer.locator("#chat-rating")
+    expect(rating).to_contain_text("Did the handover help?")
+    expect(customer.locator("#thread .msg-system a[href*='/survey/']")).to_have_count(0)
     assert_accessible(customer)
-    customer.get_by_role("button", name="Send").click()
-    expect(customer.get_by_role("heading")).to_have_text("Thank you")
+    rating.get_by_role("button", name="Yes").click()
+    expect(customer.locator("#chat-rating")).to_have_text("Thank you — your answer was recorded.")
 
     supervisor = signed_in(people["sam"])
     supervisor.goto("/console/metrics/")
     reload_until(supervisor, "#figure-help", "1 of 1 answers")
     expect(supervisor.locator("#figure-repeat")).to_contain_text("0 of 1 checked")
-    expect(supervisor.locator("#figure-agreement")).to_contain_text("1 of 1")
     screenshot(supervisor, "dashboard")
     assert_accessible(supervisor)
+
+
+def test_the_emailed_link_opens_the_whole_survey(page: Page, server: str) -> None:
+    handoff = HandoffFactory(status=Handoff.Status.RESOLVED, resolved_at=timezone.now())
+    token = survey_token_new()
+    survey = Survey.objects.create(
+        handoff=handoff, sent_at=timezone.now(), token_hash=Survey.hash(token)
+    )
+    page.goto(server + reverse("survey", kwargs={"token": token}))
+    expect(page.get_by_role("heading")).to_have_text("Did the handover help?")
+    page.get_by_role("group", name="Did the handover help?").get_by_label("Yes").check()
+    page.get_by_role("group", name="Did you have to repeat yourself?").get_by_label("No").check()
+    page.get_by_role("group", name=re.compile("rate the help")).get_by_label("5").check()
+    screenshot(page, "survey")
+    assert_accessible(page)
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("heading")).to_have_text("Thank you")
+    survey.refresh_from_db()
+    assert (survey.did_help, survey.had_to_repeat, survey.rating) == (True, False, 5)
 
 
 def test_customer_repeating_themselves_is_counted(

@@ -276,3 +276,81 @@ def test_anonymous_visitors_are_sent_to_log_in(client: Client) -> None:
 def test_superusers_see_the_dashboard(client: Client) -> None:
     client.force_login(_saved(UserFactory(is_superuser=True)))
     assert client.get("/console/metrics/").status_code == 200
+
+
+def test_the_date_fields_show_the_period_in_force(supervisor_client: Client) -> None:
+    content = supervisor_client.get("/console/metrics/").content.decode()
+
+    today = date.today()
+    start = today - timedelta(days=29)
+    assert f'name="start" value="{start.isoformat()}"' in content
+    assert f'name="end" value="{today.isoformat()}"' in content
+
+
+def test_swapped_dates_show_as_the_period_shown(supervisor_client: Client) -> None:
+    content = supervisor_client.get("/console/metrics/?start=2025-03-02&end=2025-03-01").content
+
+    assert b'name="start" value="2025-03-01"' in content
+    assert b'name="end" value="2025-03-02"' in content
+
+
+def with_dispositions(cases: dict[str, Handoff]) -> None:
+    from escalation.models import Disposition
+
+    billing = Disposition.objects.create(name="Billing")
+    delivery = Disposition.objects.create(name="Late delivery")
+    for key, disposition in (("h1", delivery), ("h2", billing), ("h3", delivery)):
+        Handoff.objects.filter(pk=cases[key].pk).update(disposition=disposition)
+
+
+def test_indicators_and_handoff_rate_by_kind_of_problem(cases: dict[str, Handoff]) -> None:
+    with_dispositions(cases)
+
+    rows = {row["key"]: row for row in metrics_by(field="disposition__name", period=PERIOD)}
+
+    assert {key: row["handoffs"] for key, row in rows.items()} == {
+        "Billing": 1,
+        "Late delivery": 2,
+        None: 1,
+    }
+    assert rows["Late delivery"]["handoff_rate"] == pytest.approx(2 / 6)
+    assert rows["Late delivery"]["repeat_rate"] == pytest.approx(0.5)
+    assert rows["Billing"]["help_rate"] == 0.0
+
+
+def test_handoffs_by_trigger_and_kind_of_problem(cases: dict[str, Handoff]) -> None:
+    with_dispositions(cases)
+
+    rows = metrics_by(field="outcome__trigger_kind", then="disposition__name", period=PERIOD)
+
+    assert {(row["key"], row["then_key"]): row["handoffs"] for row in rows} == {
+        ("distress", None): 1,
+        ("human_requested", "Billing"): 1,
+        ("human_requested", "Late delivery"): 1,
+        ("low_confidence", "Late delivery"): 1,
+    }
+
+
+def test_a_cross_breakdown_links_to_its_cases(
+    cases: dict[str, Handoff], supervisor_client: Client
+) -> None:
+    with_dispositions(cases)
+    link = f"/console/metrics/cases/?{QUERY}&kind=human_requested&category=Billing"
+
+    page = supervisor_client.get(f"/console/metrics/?{QUERY}").content.decode()
+    content = supervisor_client.get(f"{link}&figure=escalations").content.decode()
+
+    assert link.replace("&", "&amp;") in page
+    assert f'id="case-{cases["h2"].pk}"' in content
+    assert f'id="case-{cases["h3"].pk}"' not in content
+
+
+def test_charts_span_the_page_with_labelled_axes_and_values_on_hover(
+    cases: dict[str, Handoff], supervisor_client: Client
+) -> None:
+    content = supervisor_client.get(f"/console/metrics/?{QUERY}").content.decode()
+
+    assert 'viewBox="0 0 960 240"' in content
+    for tick in (">0%<", ">50%<", ">100%<", ">1 Mar<", ">2 Mar<"):
+        assert tick in content
+    assert "<title>1 Mar: 50%</title>" in content  # the repeat rate on 1 March

@@ -13,6 +13,7 @@ from escalation.models import (
     AuthorisedAction,
     Bot,
     Conversation,
+    Disposition,
     Handoff,
     Team,
     TriggerPolicy,
@@ -34,6 +35,7 @@ AGENTS = [("ana", "Ana", "Silva"), ("ben", "Ben", "Okafor")]
 SUPERVISORS = [("sam", "Sam", "Lindqvist")]
 CHAT_CUSTOMER = ("maria", "Maria", "Gomez", "maria@example.com")
 TEAMS = [("billing", "Billing", False), ("shipping", "Shipping", True)]
+DISPOSITIONS = ["Late or lost delivery", "Refund or credit", "Billing question", "Account access"]
 PROFILES = [
     ("ana", ["billing", "shipping"], "available"),
     ("ben", ["shipping"], "away"),
@@ -114,6 +116,8 @@ class Command(BaseCommand):
         credit = AuthorisedAction.objects.get(name="issue_credit")
         ActionLimit.objects.get_or_create(action=credit, param="amount", defaults={"maximum": 50})
         self.load_teams_and_profiles()
+        for position, name in enumerate(DISPOSITIONS):
+            Disposition.objects.get_or_create(name=name, defaults={"position": position})
 
         bot, _ = Bot.objects.get_or_create(name="demo-bot")
         ApiKey.objects.get_or_create(
