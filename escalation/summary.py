@@ -126,6 +126,14 @@ def clip_words(text: str, limit: int) -> str:
     return text if len(words) <= limit else " ".join(words[:limit]) + "…"
 
 
+def customer_problem(texts: list[str]) -> str:
+    """The customer's problem in their own words: the first sentence that says something and
+    carries a fact or an ask."""
+    sentences = [s for s in sentences_split(texts) if s.words > 3]
+    first = next((s for s in sentences if s.facts or s.is_ask), None)
+    return first.text if first else (sentences[0].text if sentences else "")
+
+
 def customer_summary(
     texts: list[str], *, max_words: int = MAX_WORDS, quote_words: int = QUOTE_WORDS
 ) -> str:
