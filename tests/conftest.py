@@ -84,6 +84,19 @@ def scope(db: None) -> None:
 
 
 @pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run tasks in-process even when the suite runs against a real broker."""
+    from escalation.celery import app as celery_app
+
+    conf = celery_app.conf
+    previous = conf.task_always_eager
+    # Under the CELERY namespace the settings' own name wins over the plain one.
+    conf.update(CELERY_TASK_ALWAYS_EAGER=True)
+    yield
+    conf.update(CELERY_TASK_ALWAYS_EAGER=previous)
+
+
+@pytest.fixture
 def llm_server(settings: Any) -> Iterator[Any]:
     """The built-in chat's assistant on a scripted model behind a real local HTTP server that
     speaks the OpenAI wire format (tests/openai_server.py), through the official client."""

@@ -227,23 +227,6 @@ def test_two_empty_answers_hand_off(llm_server: ScriptedModel) -> None:
     assert_handed_off_honestly("the model gave an empty answer")
 
 
-def test_a_turn_answered_twice_does_not_perform_its_tools_twice(llm_server: ScriptedModel) -> None:
-    llm_server.script = [
-        calling(tool_call("issue_credit", {"amount": 20, "currency": "EUR"})),
-        Status(500),
-        Status(500),
-        calling(tool_call("issue_credit", {"amount": 20, "currency": "EUR"})),
-        reply("Done: 20 EUR.", 0.9),
-    ]
-    message = customer_says("20 EUR back please")
-    assert answered(message) == "handed off"  # the model failed after the credit
-    Handoff.objects.update(status=Handoff.Status.RESOLVED)
-    message.conversation.__class__.objects.filter(pk=message.conversation_id).update(status="ai")
-    Message.objects.filter(pk__gt=message.pk).delete()
-    assert answered(message) == "answered"
-    assert AIAction.objects.count() == 1
-
-
 def test_on_premises_only_refuses_an_endpoint_on_the_internet(settings: Any) -> None:
     settings.LLM_BASE_URL = "http://8.8.8.8/v1"
     settings.LLM_ON_PREMISES_ONLY = True

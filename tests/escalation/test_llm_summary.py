@@ -56,7 +56,7 @@ def summary_requests(model: ScriptedModel) -> list[dict[str, Any]]:
 
 @pytest.mark.django_db
 def test_the_handoff_is_queued_with_the_fallback_and_the_model_writes_it_after(
-    llm_server: ScriptedModel, django_capture_on_commit_callbacks: Any
+    llm_server: ScriptedModel, django_capture_on_commit_callbacks: Any, eager_celery: None
 ) -> None:
     llm_server.responder = the_shop_model
     handoff, after_commit = lost_parcel_handed_off(django_capture_on_commit_callbacks)

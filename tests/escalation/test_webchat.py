@@ -37,9 +37,11 @@ def maria_client(maria: Any) -> Client:
 class FixedAssistant:
     """Calls the tools it is given, then drafts the same reply."""
 
-    def __init__(self, draft: Draft, actions: list[tuple[str, dict[str, Any]]] = ()) -> None:
+    def __init__(
+        self, draft: Draft, actions: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> None:
         self.draft = draft
-        self.actions = list(actions)
+        self.actions = actions or []
         self.calls = 0
 
     def draft_reply(self, *, conversation: Conversation, tools: ToolGate) -> Draft:
