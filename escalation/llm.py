@@ -12,10 +12,9 @@ import math
 import re
 import socket
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import openai
 from django.conf import settings
 from django.db import transaction
 
@@ -24,6 +23,9 @@ from escalation.assistant import Assistant, AssistantUnavailable, DemoAssistant,
 from escalation.models import Conversation, Handoff, Message
 from escalation.redaction import secrets_mask
 from escalation.tools import TOOLS, ToolGate
+
+if TYPE_CHECKING:
+    import openai
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ def endpoint_is_on_premises(base_url: str) -> bool:
 @functools.cache
 def client_for(
     base_url: str, api_key: str, timeout: float, max_retries: int, on_premises_only: bool
-) -> openai.OpenAI | None:
+) -> "openai.OpenAI | None":
     if not base_url:
         return None
     if on_premises_only and not endpoint_is_on_premises(base_url):
@@ -85,13 +87,17 @@ def client_for(
             base_url,
         )
         return None
+    # Imported only when a model is configured: the client's types take seconds to import,
+    # which every worker and server process would pay at start.
+    import openai
+
     # Local servers ask for no key; the client insists on one.
     return openai.OpenAI(
         base_url=base_url, api_key=api_key or "none", timeout=timeout, max_retries=max_retries
     )
 
 
-def llm_client() -> openai.OpenAI | None:
+def llm_client() -> "openai.OpenAI | None":
     """The configured endpoint's client, or None when no model is to be used."""
     return client_for(
         settings.LLM_BASE_URL,
@@ -109,10 +115,12 @@ def chat_assistant() -> Assistant:
 
 
 def completion_create(
-    client: openai.OpenAI, *, messages: list[dict[str, Any]], deadline: float, **extra: Any
+    client: "openai.OpenAI", *, messages: list[dict[str, Any]], deadline: float, **extra: Any
 ) -> Any:
     """One chat completion, within what is left of `deadline` (the client retries timeouts,
     5xx and dropped connections LLM_MAX_RETRIES times); any failure is AssistantUnavailable."""
+    import openai
+
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise AssistantUnavailable("the model took too long")
@@ -177,8 +185,11 @@ def reply_parse(content: str) -> tuple[str, float | None, tuple[int, int]]:
     span = (0, len(content))
     field = REPLY_FIELD.search(content, start)
     if field is not None:
-        _, end = JSON_DECODER.raw_decode(content, field.end() - 1)
-        span = (field.end(), end - 1)
+        try:
+            _, end = JSON_DECODER.raw_decode(content, field.end() - 1)
+            span = (field.end(), end - 1)
+        except ValueError:
+            pass  # the key's text was inside another string: read the whole answer
     return reply, self_assessed, span
 
 
@@ -203,7 +214,7 @@ class LLMAssistant:
     answers. A malformed tool call or an empty answer is given one more chance; a refusal, a
     second one, a timeout or a server error is AssistantUnavailable."""
 
-    def __init__(self, client: openai.OpenAI) -> None:
+    def __init__(self, client: "openai.OpenAI") -> None:
         self.client = client
 
     def draft_reply(self, *, conversation: Conversation, tools: ToolGate) -> Draft:
