@@ -231,6 +231,7 @@ class TriggerPolicyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Hand-back to the AI", {"fields": ["handback_grace_turns", "handback_grace_minutes"]}),
         ("Agents", {"fields": ["agent_reply_timeout_minutes"]}),
         ("Last change", {"fields": ["updated_at", "updated_by"]}),
     ]
@@ -263,7 +264,7 @@ class TriggerPolicyAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = self.get_form(request, obj, change=True)(request.POST, instance=obj)
         context: dict[str, Any] = {}
-        days = whatif_days(request.POST.get("whatif_days"))
+        days, days_clamped = whatif_days(request.POST.get("whatif_days"))
         if form.is_valid():
             proposed = form.save(commit=False)
             context["whatif"] = policy_compare(
@@ -296,28 +297,52 @@ class TriggerPolicyAdmin(admin.ModelAdmin):
             "errors": helpers.AdminErrorList(form, []),
             "preserved_filters": self.get_preserved_filters(request),
             "whatif_days": days,
+            "whatif_days_clamped": days_clamped,
         }
         return self.render_change_form(request, context, add=False, change=True, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: TriggerPolicy, form: Any, change: bool) -> None:
-        before = TriggerPolicy.objects.filter(pk=obj.pk).first()
-        old = before.values() if before else {}
-        changes = {
-            name: [old.get(name), value]
-            for name, value in obj.values().items()
-            if old.get(name) != value
-        }
         obj.updated_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """One PolicyChange per save, with the fields and the routing rules it changed (the
+        rules are saved here, after the policy row)."""
+        policy = form.instance
+        rules_before = routing_rules_text(policy)
+        super().save_related(request, form, formsets, change)
+        # The form's initial values are the row as it was read for this save.
+        changes: dict[str, Any] = {
+            name: [form.initial.get(name), value]
+            for name, value in policy.values().items()
+            if form.initial.get(name) != value
+        }
+        rules_after = routing_rules_text(policy)
+        if rules_after != rules_before:
+            changes["routing_rules"] = [rules_before, rules_after]
         if changes:
-            PolicyChange.objects.create(changed_by=obj.updated_by, changes=changes)
+            PolicyChange.objects.create(changed_by=policy.updated_by, changes=changes)
 
 
-def whatif_days(raw: str | None) -> int:
+def routing_rules_text(policy: TriggerPolicy) -> list[str]:
+    """The rules in the order they match, as a supervisor reads them ("distress → Billing")."""
+    return [str(rule) for rule in policy.routing_rules.select_related("team")]
+
+
+WHATIF_DAYS = (1, 90)
+
+
+def whatif_days(raw: str | None) -> tuple[int, str]:
+    """The days to replay and, when they are not the ones asked for, why."""
+    low, high = WHATIF_DAYS
     try:
-        return min(90, max(1, int(raw or 7)))
+        asked = int(raw or 7)
     except ValueError:
-        return 7
+        return 7, f"{raw!r} is not a number of days: the last 7 days are replayed."
+    days = min(high, max(low, asked))
+    if days != asked:
+        return days, f"Replays cover {low} to {high} days: asked for {asked}, replayed {days}."
+    return days, ""
 
 
 @admin.register(PolicyChange)
@@ -337,7 +362,17 @@ class PolicyChangeAdmin(admin.ModelAdmin):
 
     @admin.display(description="changes")
     def summary(self, obj: PolicyChange) -> str:
-        return "; ".join(f"{name}: {old} → {new}" for name, (old, new) in obj.changes.items())
+        return "; ".join(
+            f"{name}: {change_value_text(old)} ⇒ {change_value_text(new)}"
+            for name, (old, new) in obj.changes.items()
+        )
+
+
+def change_value_text(value: Any) -> str:
+    """A field's value, or a list of routing rules ("[distress → Billing, …]", "none")."""
+    if isinstance(value, list):
+        return f"[{', '.join(map(str, value))}]" if value else "none"
+    return str(value)
 
 
 class ActionLimitInline(admin.TabularInline):

@@ -352,6 +352,17 @@ class DecisionOut(Schema):
     handoff: HandoffOut | None
     estimated_wait_seconds: int | None
     customer_notice: str | None
+    # Defaults: decisions stored before these existed are answered again on a retry.
+    held: bool = Field(
+        False,
+        description="A soft signal fired and was held back, for lack of an agent; the AI "
+        "carries on. Held on /evaluate too.",
+    )
+    held_count: int = Field(
+        0,
+        description="Soft signals held back so far (this one included); the one after the "
+        "policy's max_held_soft_signals hands off anyway.",
+    )
 
 
 class CustomerOut(Schema):

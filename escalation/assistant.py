@@ -24,7 +24,12 @@ class AssistantUnavailable(Exception):
 
 
 class Assistant(Protocol):
-    def draft_reply(self, *, conversation: Conversation, tools: ToolGate) -> Draft: ...
+    def draft_reply(
+        self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+    ) -> Draft:
+        """`tools`: the only way to act. `handback_note`: what the agent who handed the
+        conversation back wrote for the assistant (never shown to the customer)."""
+        ...
 
 
 FAQ: list[tuple[tuple[str, ...], str]] = [
@@ -92,7 +97,11 @@ class DemoAssistant:
     """Rule-based and deterministic, over the demo shop's data; honest about what it did not
     understand (low confidence). It looks an order up before acting on it."""
 
-    def draft_reply(self, *, conversation: Conversation, tools: ToolGate) -> Draft:
+    def draft_reply(
+        self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+    ) -> Draft:
+        """The rules cannot act on a hand-back note; the next handoff's summary carries it to
+        the next agent (summary_write)."""
         last = conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-pk").first()
         if last is None:
             return Draft(text="Hello! How can I help you today?", confidence=0.9)

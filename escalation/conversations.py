@@ -85,6 +85,9 @@ def message_add(
 ) -> Message:
     """Append a message to the transcript; every message is stored through here, with the
     secrets in it masked; `decision`, when the turn was decided before it was stored."""
+    first_customer_turn = sender == Message.Sender.CUSTOMER and not customer_turns_exist(
+        conversation
+    )
     message = Message.objects.create(
         conversation=conversation,
         external_id=external_id,
@@ -95,24 +98,36 @@ def message_add(
         agent=agent,
         decision=decision,
     )
-    events.message_stored(message)
+    events.message_stored(message, first_customer_turn=first_customer_turn)
     return message
 
 
-# The bot's conversation under its lock, with whether it has ever had a case. Written as SQL:
-# the ORM takes longer to build this query than the database to answer it, and it is the
-# first thing every Bot API turn does. Only the models' table names are formatted in.
+def customer_turns_exist(conversation: Conversation) -> bool:
+    """Has the customer spoken in it yet? A Bot API turn read it with its conversation
+    (`has_customer_turns`, see LOCKED_READ_SQL); anything else asks."""
+    known = getattr(conversation, "has_customer_turns", None)
+    if known is not None:
+        return bool(known)
+    return conversation.messages.filter(sender=Message.Sender.CUSTOMER).exists()
+
+
+# The bot's conversation under its lock, with whether it has ever had a case and whether the
+# customer has spoken in it yet. Written as SQL: the ORM takes longer to build this query than
+# the database to answer it, and it is the first thing every Bot API turn does. Only the
+# models' table names and a sender value are formatted in.
 LOCKED_READ_SQL = (
     f"SELECT c.*, EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h"  # noqa: S608
-    " WHERE h.conversation_id = c.id) AS has_handoffs"
+    " WHERE h.conversation_id = c.id) AS has_handoffs,"
+    f" EXISTS (SELECT 1 FROM {Message._meta.db_table} m WHERE m.conversation_id = c.id"
+    f" AND m.sender = '{Message.Sender.CUSTOMER.value}') AS has_customer_turns"
     f" FROM {Conversation._meta.db_table} c WHERE c.id = %s AND c.bot_id = %s"
 )
 
 
 def conversation_locked(*, conversation_id: int, bot_id: int) -> Conversation:
-    """Read under its lock, which handoffs are made under too; `has_handoffs` is true or
-    false (1 or 0 on SQLite), for broadcast.message_stored. Conversation.DoesNotExist when it
-    is not the bot's."""
+    """Read under its lock, which handoffs are made under too; `has_handoffs` and
+    `has_customer_turns` are true or false (1 or 0 on SQLite), for broadcast.message_stored
+    and message_add. Conversation.DoesNotExist when it is not the bot's."""
     sql = LOCKED_READ_SQL
     if connection.features.has_select_for_update:  # SQLite locks the whole database instead
         sql += " FOR UPDATE"

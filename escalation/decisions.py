@@ -4,12 +4,14 @@ asks the triggers, weighs soft signals against current capacity, and hands off w
 import json
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Max
 from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
 
 from escalation import handoff as handoffs
 from escalation import triggers
@@ -78,9 +80,92 @@ def verdict_reach(
         return Verdict(escalate=True, held=False)
     if not fired:
         return Verdict(escalate=False, held=False)
-    if capacity.available_agents > 0 or held_before + 1 >= max_held:
+    if capacity.available_agents > 0 or held_before >= max_held:
         return Verdict(escalate=True, held=False)
     return Verdict(escalate=False, held=True)
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """The results as reported (soft ones within a hand-back's grace do not fire), the verdict,
+    the soft signals held back so far (this one included when it is held), and the point in
+    the conversation a held signal stands at (to count it once)."""
+
+    results: list[triggers.TriggerResult]
+    verdict: Verdict
+    held_count: int
+    point: int | None
+
+
+def signal_point(conversation: Conversation, *, turn: Message | None) -> int:
+    """Where a soft signal stands: the last message stored before the scored turn, or before
+    the draft (`turn` None or unsaved). A draft /evaluate held and the same reply then sent
+    stand at the same point, and so does a retried /evaluate."""
+    earlier = Message.objects.filter(conversation_id=conversation.pk)
+    if turn is not None and turn.pk is not None:
+        earlier = earlier.filter(pk__lt=turn.pk)
+    point: int | None = earlier.aggregate(point=Max("pk"))["point"]
+    return point or 0
+
+
+def handback_grace_applies(
+    *, conversation: Conversation, policy: TriggerPolicy, turn: Message | None
+) -> bool:
+    """Within the policy's grace after an agent handed the conversation back: until both the
+    grace minutes and the customer's grace turns (this one included) have passed. An AI turn
+    or draft belongs to the customer turn it answers."""
+    since = conversation.handed_back_at
+    if since is None:
+        return False
+    if timezone.now() < since + timedelta(minutes=policy.handback_grace_minutes):
+        return True
+    turns = Message.objects.filter(
+        conversation_id=conversation.pk, sender=Message.Sender.CUSTOMER, created_at__gt=since
+    )
+    if turn is not None and turn.pk is not None:
+        turns = turns.filter(pk__lte=turn.pk)
+    unsaved = turn is not None and turn.pk is None and turn.sender == Message.Sender.CUSTOMER
+    return max(turns.count() + unsaved, 1) <= policy.handback_grace_turns
+
+
+def results_weigh(
+    *,
+    conversation: Conversation,
+    results: list[triggers.TriggerResult],
+    capacity: Capacity,
+    policy: TriggerPolicy,
+    turn: Message | None = None,
+) -> Weighing:
+    """Weigh the triggers' results for a turn (`turn`) or a draft: soft signals alone wait
+    during a hand-back's grace, else they are held against capacity and the guard."""
+    fired = [r for r in results if r.fired]
+    held_before = conversation.held_soft_signals
+    point = None
+    if fired and not any(r.is_hard for r in fired):
+        if handback_grace_applies(conversation=conversation, policy=policy, turn=turn):
+            results = triggers.handback_graced(results)
+        else:
+            point = signal_point(conversation, turn=turn)
+            if point == conversation.last_held_point:  # already counted
+                held_before = max(held_before - 1, 0)
+    verdict = verdict_reach(
+        results=results,
+        capacity=capacity,
+        held_before=held_before,
+        max_held=policy.max_held_soft_signals,
+    )
+    return Weighing(results, verdict, held_before + verdict.held, point)
+
+
+def held_signal_count(*, conversation: Conversation, weighing: Weighing) -> None:
+    """Count a held soft signal once (inside the caller's transaction, under its lock)."""
+    if not weighing.verdict.held or weighing.point == conversation.last_held_point:
+        return
+    Conversation.objects.filter(pk=conversation.pk).update(
+        held_soft_signals=F("held_soft_signals") + 1,
+        last_held_point=weighing.point,
+        first_soft_signal_at=Coalesce(F("first_soft_signal_at"), Now()),
+    )
 
 
 def decision_payload(
@@ -89,9 +174,12 @@ def decision_payload(
     triggers: list[dict[str, Any]],
     handoff: Handoff | None,
     capacity: Capacity | None = None,
+    held: bool = False,
+    held_count: int = 0,
 ) -> dict[str, Any]:
     """`escalate` is true while the conversation is with (or waiting for) a human (`handoff`,
-    its open handoff): the AI must not answer the customer itself then."""
+    its open handoff): the AI must not answer the customer itself then. `held`: a soft signal
+    fired and was held back for lack of an agent; `held_count`, how many have been so far."""
     return json_safe(
         {
             "escalate": handoff is not None,
@@ -99,6 +187,8 @@ def decision_payload(
             "handoff": handoff_payload(handoff) if handoff else None,
             "estimated_wait_seconds": handoff.estimated_wait_seconds if handoff else None,
             "customer_notice": customer_notice(capacity) if handoff else None,
+            "held": held,
+            "held_count": held_count,
         }
     )
 
@@ -107,7 +197,7 @@ def decision_payload(
 # longer to build the query and convert its rows than the database to answer it. Only the
 # model's table name is formatted in.
 RECENT_TURNS_SQL = (
-    "SELECT sender, text, confidence FROM {table} WHERE conversation_id = %s{until}"
+    "SELECT sender, text, confidence FROM {table} WHERE conversation_id = %s{until}{since}"
     " ORDER BY id DESC LIMIT %s"
 )
 
@@ -115,25 +205,26 @@ RECENT_TURNS_SQL = (
 def recent_turns(
     conversation: Conversation, *, until: Message | None = None
 ) -> list[triggers.Turn]:
-    """The last turns up to `until`. An unsaved `until`, a turn about to be stored, comes after
-    the stored ones."""
+    """The last turns up to `until`, since an agent last handed the conversation back (what
+    came before, the agent dealt with: re-asks from then must not fire again once the grace is
+    over). An unsaved `until`, a turn about to be stored, comes after the stored ones."""
     unsaved: list[triggers.Turn] = []
-    until_sql, params = "", [conversation.pk]
+    until_sql, since_sql = "", ""
+    params: list[Any] = [conversation.pk]
     if until is not None and until.pk is None:
         unsaved = [triggers.Turn(until.sender, until.text, until.confidence)]
     elif until is not None:
         until_sql = " AND id <= %s"
         params.append(until.pk)
+    if conversation.handed_back_at is not None:
+        since_sql = " AND created_at > %s"
+        params.append(connection.ops.adapt_datetimefield_value(conversation.handed_back_at))
     params.append(TRANSCRIPT_WINDOW - len(unsaved))
-    sql = RECENT_TURNS_SQL.format(table=Message._meta.db_table, until=until_sql)
+    sql = RECENT_TURNS_SQL.format(table=Message._meta.db_table, until=until_sql, since=since_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         stored = [triggers.Turn(*row) for row in cursor.fetchall()]
     return [*reversed(stored), *unsaved]
-
-
-def suppressed_triggers(conversation: Conversation) -> frozenset[str]:
-    return frozenset(conversation.suppressed_triggers)
 
 
 def results_for_message(
@@ -141,9 +232,7 @@ def results_for_message(
 ) -> list[triggers.TriggerResult]:
     if message.sender == Message.Sender.CUSTOMER:
         return triggers.triggers_for_customer_turn(
-            turns=recent_turns(conversation, until=message),
-            thresholds=thresholds,
-            suppressed=suppressed_triggers(conversation),
+            turns=recent_turns(conversation, until=message), thresholds=thresholds
         )
     if message.sender == Message.Sender.AI:
         return [
@@ -157,31 +246,20 @@ def results_for_message(
 def decide_and_act(
     *,
     conversation: Conversation,
-    results: list[triggers.TriggerResult],
+    weighing: Weighing,
     capacity: Capacity,
     policy: TriggerPolicy,
     summary: str = "",
 ) -> dict[str, Any]:
-    """Hand off (or count a held soft signal) as the verdict says, inside the caller's
+    """Hand off (or count a held soft signal) as the weighing says, inside the caller's
     transaction, and answer the decision. `summary` is the AI's own, when it wrote one. The
     conversation is with the AI, so no handoff is open unless this one makes it."""
-    verdict = verdict_reach(
-        results=results,
-        capacity=capacity,
-        held_before=conversation.held_soft_signals,
-        max_held=policy.max_held_soft_signals,
-    )
-    reported = [r.as_dict() for r in results]
-    if verdict.held:
-        Conversation.objects.filter(pk=conversation.pk).update(
-            held_soft_signals=F("held_soft_signals") + 1,
-            first_soft_signal_at=Coalesce(F("first_soft_signal_at"), Now()),
-        )
+    held_signal_count(conversation=conversation, weighing=weighing)
     handoff = None
-    if verdict.escalate:
+    if weighing.verdict.escalate:
         # The customer is told their place in line: from the queue as it is now.
         capacity = capacity_estimate(policy=policy)
-        fired = [r for r in results if r.fired]
+        fired = [r for r in weighing.results if r.fired]
         handoff, _ = handoffs.handoff_create(
             conversation=conversation,
             triggers=[r.as_dict() for r in fired],
@@ -189,7 +267,12 @@ def decide_and_act(
             summary=summary,
         )
     return decision_payload(
-        conversation=conversation, triggers=reported, capacity=capacity, handoff=handoff
+        conversation=conversation,
+        triggers=[r.as_dict() for r in weighing.results],
+        capacity=capacity,
+        handoff=handoff,
+        held=weighing.verdict.held,
+        held_count=weighing.held_count,
     )
 
 
@@ -199,7 +282,7 @@ def already_with_human(conversation: Conversation) -> bool:
 
 def message_scored(
     *, conversation: Conversation, message: Message, capacity: Capacity | None = None
-) -> tuple[list[triggers.TriggerResult], Capacity, TriggerPolicy]:
+) -> tuple[Weighing, Capacity, TriggerPolicy]:
     """`capacity`: an estimate the caller just made; by default, the recent one."""
     if capacity is None:
         policy, capacity = policy_and_capacity()
@@ -207,7 +290,10 @@ def message_scored(
         policy = TriggerPolicy.current()
     thresholds = soft_thresholds(policy=policy, capacity=capacity)
     results = results_for_message(conversation=conversation, message=message, thresholds=thresholds)
-    return results, capacity, policy
+    weighing = results_weigh(
+        conversation=conversation, results=results, capacity=capacity, policy=policy, turn=message
+    )
+    return weighing, capacity, policy
 
 
 def decision_after_message(
@@ -217,11 +303,11 @@ def decision_after_message(
         return decision_payload(
             conversation=conversation, triggers=[], handoff=open_handoff(conversation)
         )
-    results, capacity, policy = message_scored(
+    weighing, capacity, policy = message_scored(
         conversation=conversation, message=message, capacity=capacity
     )
     return decide_and_act(
-        conversation=conversation, results=results, capacity=capacity, policy=policy
+        conversation=conversation, weighing=weighing, capacity=capacity, policy=policy
     )
 
 
@@ -236,17 +322,11 @@ def decision_before_storing(
         return decision_payload(
             conversation=conversation, triggers=[], handoff=open_handoff(conversation)
         )
-    results, capacity, policy = message_scored(conversation=conversation, message=message)
-    verdict = verdict_reach(
-        results=results,
-        capacity=capacity,
-        held_before=conversation.held_soft_signals,
-        max_held=policy.max_held_soft_signals,
-    )
-    if verdict.escalate:
+    weighing, capacity, policy = message_scored(conversation=conversation, message=message)
+    if weighing.verdict.escalate:
         return None
     return decide_and_act(
-        conversation=conversation, results=results, capacity=capacity, policy=policy
+        conversation=conversation, weighing=weighing, capacity=capacity, policy=policy
     )
 
 
@@ -282,9 +362,12 @@ def decision_after_action(
             handoff=open_handoff(conversation),
         )
     policy, capacity = policy_and_capacity()
+    weighing = results_weigh(
+        conversation=conversation, results=[result], capacity=capacity, policy=policy
+    )
     return decide_and_act(
         conversation=conversation,
-        results=[result],
+        weighing=weighing,
         capacity=capacity,
         policy=policy,
         summary=summary,
@@ -294,29 +377,34 @@ def decision_after_action(
 def decision_for_draft(
     *, conversation: Conversation, draft_text: str, draft_confidence: float
 ) -> dict[str, Any]:
-    """The decision for a reply not yet sent; stores nothing. The bot hands off itself (POST
-    /handoff) when it says escalate."""
-    if already_with_human(conversation):
-        return decision_payload(
-            conversation=conversation, triggers=[], handoff=open_handoff(conversation)
+    """The decision for a reply not yet sent. The bot hands off itself (POST /handoff) when it
+    says escalate. A soft signal held back here counts towards the guard like one on a sent
+    turn (once: sending the same draft afterwards is the same signal), so a bot that only
+    asks and then keeps quiet still reaches it."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if already_with_human(locked):
+            return decision_payload(conversation=locked, triggers=[], handoff=open_handoff(locked))
+        policy, capacity = policy_and_capacity()
+        thresholds = soft_thresholds(policy=policy, capacity=capacity)
+        results = [
+            triggers.low_confidence(
+                confidence=draft_confidence, threshold=thresholds.low_confidence
+            )
+        ]
+        weighing = results_weigh(
+            conversation=locked, results=results, capacity=capacity, policy=policy
         )
-    policy, capacity = policy_and_capacity()
-    thresholds = soft_thresholds(policy=policy, capacity=capacity)
-    results = [
-        triggers.low_confidence(confidence=draft_confidence, threshold=thresholds.low_confidence)
-    ]
-    verdict = verdict_reach(
-        results=results,
-        capacity=capacity,
-        held_before=conversation.held_soft_signals,
-        max_held=policy.max_held_soft_signals,
-    )
+        held_signal_count(conversation=locked, weighing=weighing)
+    escalate = weighing.verdict.escalate
     return json_safe(
         {
-            "escalate": verdict.escalate,
-            "triggers": [r.as_dict() for r in results],
+            "escalate": escalate,
+            "triggers": [r.as_dict() for r in weighing.results],
             "handoff": None,
-            "estimated_wait_seconds": capacity.estimated_wait_seconds if verdict.escalate else None,
-            "customer_notice": customer_notice(capacity) if verdict.escalate else None,
+            "estimated_wait_seconds": capacity.estimated_wait_seconds if escalate else None,
+            "customer_notice": customer_notice(capacity) if escalate else None,
+            "held": weighing.verdict.held,
+            "held_count": weighing.held_count,
         }
     )

@@ -9,11 +9,20 @@ from escalation import consumers, dispatch, webhooks
 from escalation.models import Handoff, Message
 
 
-def message_stored(message: Message) -> None:
-    """Any message: customer, AI, agent or system."""
+def message_stored(message: Message, *, first_customer_turn: bool = False) -> None:
+    """Any message: customer, AI, agent or system. The customer's first turn in a conversation
+    may be them coming back about a problem a human resolved: first-contact resolution is
+    judged again then, not only when the come-back window closes."""
     webhooks.webhook_on_message_stored(message)
     consumers.chat_on_message_stored(message)
     transaction.on_commit(lambda: broadcast.message_stored(message))
+    if first_customer_turn:
+        from surveys import tasks as surveys_tasks
+
+        conversation_id = message.conversation_id
+        transaction.on_commit(
+            lambda: dispatch.task_send(surveys_tasks.came_back_judge, conversation_id)
+        )
 
 
 def handoff_created(handoff: Handoff) -> None:
@@ -62,3 +71,9 @@ def handoff_returned(handoff: Handoff) -> None:
     from surveys import tasks as surveys_tasks
 
     transaction.on_commit(lambda: dispatch.task_send(surveys_tasks.outcome_compute, handoff.pk))
+
+
+def handoff_handed_back(handoff: Handoff) -> None:
+    """An agent gave the conversation back to the AI: a bot is told, with the agent's note."""
+    webhooks.webhook_on_handoff_handed_back(handoff)
+    handoff_returned(handoff)

@@ -59,7 +59,11 @@ def handoff_create(
             queued_at=now,
         )
         Conversation.objects.filter(pk=locked.pk).update(
-            status=Conversation.Status.QUEUED, updated_at=now, held_soft_signals=0
+            status=Conversation.Status.QUEUED,
+            updated_at=now,
+            held_soft_signals=0,
+            last_held_point=None,
+            handed_back_at=None,
         )
         # The customer sees this line too: the reason (rules, scores) stays on the case screen.
         conversations.message_add(
@@ -273,10 +277,15 @@ def handoff_release(
     return handoff
 
 
+# What the customer sees of a hand-back. The agent's note is for the assistant: it stays on the
+# handoff (and in the audit trail) and reaches the assistant as context, never the customer.
+HANDED_BACK_TEXT = "You're back with the assistant, who can see the conversation so far."
+
+
 def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
-    """Return the conversation to the AI with the agent's note. The trigger kinds that fired
-    for this handoff are suppressed on the conversation, so the same trigger does not hand it
-    straight back to a human in a loop (the triggers read Conversation.suppressed_triggers)."""
+    """Return the conversation to the AI with the agent's note for it. Soft triggers then wait
+    for the policy's grace (decisions.handback_grace_applies), so the AI's next unsure reply
+    does not send the case straight back to a human in a loop."""
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(
@@ -285,17 +294,24 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
         if not done:
             raise HandoffUnavailable("Only the agent working an open case can hand it back.")
         handoff.refresh_from_db()
-        conversation = Conversation.objects.select_for_update().get(pk=handoff.conversation_id)
-        covered = {t.get("kind") for t in handoff.triggers if t.get("fired") and t.get("kind")}
-        conversation.suppressed_triggers = sorted(set(conversation.suppressed_triggers) | covered)
-        conversation.status = Conversation.Status.AI
-        conversation.save(update_fields=["suppressed_triggers", "status", "updated_at"])
+        Conversation.objects.filter(pk=handoff.conversation_id).update(
+            status=Conversation.Status.AI, handed_back_at=now, updated_at=now
+        )
         conversations.message_add(
-            conversation=conversation,
+            conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
-            text=f"Handed back to the assistant by {agent_name(agent)}. Note: {note}",
+            text=HANDED_BACK_TEXT,
             sent_at=now,
         )
         audit_record(handoff=handoff, actor=agent, kind="handed_back", detail=note[:300])
-        events.handoff_returned(handoff)
+        events.handoff_handed_back(handoff)
     return handoff
+
+
+def handback_note(*, conversation: Conversation) -> str:
+    """The note of the agent who last handed the conversation back to the AI, as long as no
+    handoff has followed (else empty): context for the assistant."""
+    latest = conversation.handoffs.order_by("-pk").values_list("status", "resolution_note").first()
+    if latest is None or latest[0] != Handoff.Status.RETURNED:
+        return ""
+    return str(latest[1])

@@ -217,10 +217,17 @@ class LLMAssistant:
     def __init__(self, client: "openai.OpenAI") -> None:
         self.client = client
 
-    def draft_reply(self, *, conversation: Conversation, tools: ToolGate) -> Draft:
+    def draft_reply(
+        self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+    ) -> Draft:
         deadline = time.monotonic() + settings.LLM_TURN_SECONDS
         turns, notes = transcript_messages(conversation)
         instructions = REPLY_INSTRUCTIONS
+        if handback_note:
+            instructions += (
+                "\nA support agent handed this conversation back to you with this note (never "
+                f"repeat it to the customer): {secrets_mask(handback_note)}"
+            )
         if notes:
             instructions += "\nNotes from the support system so far:\n" + "\n".join(
                 f"- {note}" for note in notes

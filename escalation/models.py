@@ -125,10 +125,18 @@ class Conversation(models.Model):
         default=0, help_text="Soft signals held back since the AI last had the conversation."
     )
     first_soft_signal_at = models.DateTimeField(null=True, blank=True)
-    suppressed_triggers = models.JSONField(
-        default=list,
+    last_held_point = models.PositiveBigIntegerField(
+        null=True,
         blank=True,
-        help_text="Trigger kinds an agent's hand-back covers: they must not hand off again.",
+        help_text="The last message stored when a soft signal was last held back: a signal "
+        "held again at the same point (a retried /evaluate, or the draft it held, sent) is "
+        "counted once.",
+    )
+    handed_back_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an agent last handed it back to the AI: soft triggers wait for the "
+        "policy's grace from then.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -412,7 +420,22 @@ class TriggerPolicy(models.Model):
     max_held_soft_signals = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1)],
-        help_text="After this many soft signals held back, the AI hands off anyway.",
+        help_text="After this many soft signals held back (for lack of an agent), the next one "
+        "hands off anyway. Signals held on /evaluate count too.",
+    )
+    handback_grace_turns = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(100)],
+        help_text="After an agent hands a conversation back to the AI, soft triggers (low "
+        "confidence, distress) do not send it back to a person during the customer's next this "
+        "many turns, nor within the grace minutes; a request for a person or an action outside "
+        "the AI's scope still hands off. 0: no grace in turns.",
+    )
+    handback_grace_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="Minutes after a hand-back during which soft triggers do not hand off either "
+        "(the grace lasts until both the turns and the minutes have passed). 0: no grace in time.",
     )
     default_handle_seconds = models.PositiveIntegerField(
         default=600,
@@ -438,6 +461,8 @@ class TriggerPolicy(models.Model):
         "capacity_adjustment",
         "max_wait_seconds",
         "max_held_soft_signals",
+        "handback_grace_turns",
+        "handback_grace_minutes",
         "default_handle_seconds",
         "agent_reply_timeout_minutes",
     )
@@ -584,6 +609,7 @@ class WebhookDelivery(models.Model):
         AGENT_JOINED = "agent.joined"
         AGENT_MESSAGE = "agent.message"
         CONVERSATION_RESOLVED = "conversation.resolved"
+        CONVERSATION_HANDED_BACK = "conversation.handed_back"
 
     class Status(models.TextChoices):
         PENDING = "pending"

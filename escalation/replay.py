@@ -88,9 +88,16 @@ class ReplayComparison:
     proposed: ReplayResult
 
     def rows(self) -> list[tuple[str, int, int]]:
+        """(trigger name, conversations it escalates in force, proposed). One conversation can
+        escalate on several triggers at once, so the rows need not add up to the total."""
         kinds = sorted(set(self.current.by_trigger) | set(self.proposed.by_trigger))
         return [
-            (kind, self.current.by_trigger[kind], self.proposed.by_trigger[kind]) for kind in kinds
+            (
+                triggers.KIND_LABELS.get(kind, kind),
+                self.current.by_trigger[kind],
+                self.proposed.by_trigger[kind],
+            )
+            for kind in kinds
         ]
 
 

@@ -197,4 +197,9 @@ def summary_write(*, conversation: Conversation) -> str:
     tried = [action.describe() for action in conversation.actions.order_by("pk")[:5]]
     if tried:
         parts.append("The AI tried: " + "; ".join(tried) + ".")
+    from escalation.handoff import handback_note  # which imports this module
+
+    note = handback_note(conversation=conversation)
+    if note:  # the assistant could not act on it; the next agent reads it
+        parts.append(f"(Handed back earlier with: {note})")
     return " ".join(parts)

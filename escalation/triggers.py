@@ -22,9 +22,6 @@ KIND_LABELS = {
 }
 HARD_KINDS = frozenset({HUMAN_REQUESTED, OUT_OF_SCOPE})
 SOFT_KINDS = frozenset({LOW_CONFIDENCE, DISTRESS})
-# Fired from the conversation's history rather than the latest turn alone, so they would fire
-# again at once after a hand-back.
-REPEATABLE_KINDS = frozenset({DISTRESS})
 
 
 @dataclass(frozen=True)
@@ -172,22 +169,25 @@ def _clip(text: str, limit: int = 80) -> str:
 
 
 def triggers_for_customer_turn(
-    *, turns: Sequence[Turn], thresholds: Thresholds, suppressed: frozenset[str] = frozenset()
+    *, turns: Sequence[Turn], thresholds: Thresholds
 ) -> list[TriggerResult]:
-    """A customer turn can ask for a person or show distress. Distress an agent handed back is
-    not fired again (it would re-fire from the same history in a loop); a new ask for a person is
-    a new request and always counts."""
-    results = [human_requested(text=turns[-1].text), distress(turns=turns, thresholds=thresholds)]
-    return [_suppress(r) if r.kind in suppressed & REPEATABLE_KINDS else r for r in results]
+    """A customer turn can ask for a person or show distress."""
+    return [human_requested(text=turns[-1].text), distress(turns=turns, thresholds=thresholds)]
 
 
-def _suppress(result: TriggerResult) -> TriggerResult:
-    if not result.fired:
-        return result
-    return TriggerResult(
-        result.kind,
-        False,
-        result.score,
-        result.threshold,
-        f"{result.evidence} (handed back to the AI by an agent; not escalated again)",
-    )
+def handback_graced(results: Sequence[TriggerResult]) -> list[TriggerResult]:
+    """Within the grace after an agent handed the conversation back to the AI, soft signals are
+    reported but do not fire: the agent judged the AI can carry on, and a low-confidence reply
+    or the same frustration must not send the case straight back. Hard ones still fire."""
+    return [
+        TriggerResult(
+            r.kind,
+            False,
+            r.score,
+            r.threshold,
+            f"{r.evidence} (handed back to the AI by an agent: within the grace, not escalated)",
+        )
+        if r.fired and not r.is_hard
+        else r
+        for r in results
+    ]

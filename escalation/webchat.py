@@ -19,14 +19,13 @@ from django_htmx.http import HttpResponseClientRefresh
 from escalation import conversations, decisions, dispatch
 from escalation.assistant import Assistant, AssistantUnavailable
 from escalation.capacity import capacity_estimate, wait_estimate
-from escalation.handoff import HandoffAlreadyOpen, handoff_create
+from escalation.handoff import HandoffAlreadyOpen, handback_note, handoff_create
 from escalation.idempotency import create_once
 from escalation.models import Bot, Conversation, Customer, Handoff, Message
 from escalation.tools import ToolGate
 
 CHANNEL = "web-chat"
 BOT_NAME = "web-chat"
-DEFAULT_NOTICE = "A person from our support team will join; they can see this conversation."
 UNAVAILABLE_NOTICE = (
     "I'm sorry, I can't answer that properly right now, so I'm passing you to a person from our "
     "support team. They'll see everything we discussed, so you won't need to repeat yourself."
@@ -107,15 +106,22 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
         return "handed off"
     tools = ToolGate(conversation=conversation, turn=message)
     try:
-        draft = assistant.draft_reply(conversation=conversation, tools=tools)
-    except AssistantUnavailable as exc:
-        return chat_handoff(
+        draft = assistant.draft_reply(
             conversation=conversation,
-            message=message,
-            triggers=[],
-            reason=f"The assistant could not answer: {exc}",
-            notice=UNAVAILABLE_NOTICE,
+            tools=tools,
+            handback_note=handback_note(conversation=conversation),
         )
+    except AssistantUnavailable as exc:
+        with transaction.atomic():  # the customer is told why, then the case is queued
+            conversations.message_add(
+                conversation=conversation, sender=Message.Sender.SYSTEM, text=UNAVAILABLE_NOTICE
+            )
+            return chat_handoff(
+                conversation=conversation,
+                message=message,
+                triggers=[],
+                reason=f"The assistant could not answer: {exc}",
+            )
     if tools.escalated:  # an action handed off (a blocked one always does)
         return "handed off"
     decision = decisions.decision_for_draft(
@@ -127,7 +133,6 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
             message=message,
             triggers=decision["triggers"],
             reason="",
-            notice=decision.get("customer_notice"),
         )
     try:
         conversations.message_post(
@@ -149,8 +154,10 @@ def chat_handoff(
     message: Message,
     triggers: list[dict[str, Any]],
     reason: str,
-    notice: str | None,
 ) -> str:
+    """Queue the case for a person. The customer is told so in the thread, and where they are
+    in the queue, live, in the status box (chat_status): not the notice of the moment of the
+    handoff, which would go stale and repeat what the box says."""
     try:
         with transaction.atomic():
             handoff_create(
@@ -159,10 +166,6 @@ def chat_handoff(
                 triggers=triggers,
                 reason=reason,
             )
-            if notice:
-                conversations.message_add(
-                    conversation=conversation, sender=Message.Sender.SYSTEM, text=notice
-                )
     except HandoffAlreadyOpen:
         pass
     return "handed off"
@@ -206,25 +209,13 @@ def chat_status(*, conversation: Conversation | None) -> dict[str, Any]:
         )
         if handoff.team_id:
             ahead = ahead.filter(team_id=handoff.team_id)
-        escalated = (
-            conversation.messages.filter(decision__escalate=True)
-            .order_by("-pk")
-            .values_list("decision", flat=True)
-            .first()
-        )
-        notice = (escalated or {}).get("customer_notice") if isinstance(escalated, dict) else None
         position = ahead.count() + 1
         wait = queue_wait_seconds(handoff, ahead=position - 1)
         status |= {
-            "notice": notice or DEFAULT_NOTICE,
             "position": position,
             "wait_minutes": None if wait is None else max(1, round(wait / 60)),
             "email": conversation.customer.email,
         }
-    if state == Conversation.Status.RESOLVED:
-        status["closing"] = (
-            conversation.messages.filter(sender=Message.Sender.SYSTEM).order_by("-pk").first()
-        )
     return status
 
 

@@ -131,6 +131,21 @@ def webhook_on_handoff_resolved(handoff: Handoff) -> None:
     )
 
 
+def webhook_on_handoff_handed_back(handoff: Handoff) -> None:
+    """The conversation is the bot's again. The note is the agent's word to the assistant, for
+    its context: not for the customer."""
+    agent = handoff.claimed_by
+    webhook_enqueue(
+        conversation=handoff.conversation,
+        event=Event.CONVERSATION_HANDED_BACK,
+        data={
+            "handoff": handoff_payload(handoff),
+            "agent": agent_payload(agent) if agent else None,
+            "note": handoff.resolution_note,
+        },
+    )
+
+
 def webhook_attempt(*, delivery: WebhookDelivery) -> WebhookAttempt | None:
     """Send one attempt and log it. None when there is nothing to do: the delivery already
     succeeded or gave up, or another worker took this attempt first."""

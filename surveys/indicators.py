@@ -292,6 +292,30 @@ def outcome_compute(*, handoff: Handoff, now: datetime | None = None) -> Handoff
     return outcome
 
 
+def came_back_judge(*, conversation_id: int, now: datetime | None = None) -> int:
+    """The customer opened another conversation: each of their cases elsewhere still within
+    its come-back window, not yet judged, is judged again now (a come-back about the same
+    problem settles it as not resolved at first contact). Answers how many were judged."""
+    now = now or timezone.now()
+    conversation = Conversation.objects.filter(pk=conversation_id).only("customer_id").first()
+    if conversation is None:
+        return 0
+    pending = (
+        Handoff.objects.filter(
+            conversation__customer_id=conversation.customer_id,
+            status=Handoff.Status.RESOLVED,
+            resolved_at__gte=now - timedelta(days=settings.FCR_WINDOW_DAYS),
+        )
+        .exclude(conversation_id=conversation_id)
+        .exclude(outcome__first_contact_resolved__isnull=False)
+    )
+    count = 0
+    for handoff in pending:
+        outcome_compute(handoff=handoff, now=now)
+        count += 1
+    return count
+
+
 def outcomes_recompute(*, only_open: bool = False, now: datetime | None = None) -> int:
     """Recompute every finished handoff's outcome, or (only_open) those whose first-contact
     judgement is still pending; the periodic task closes windows this way."""

@@ -17,6 +17,12 @@ def outcome_compute(handoff_id: int) -> None:
         indicators.outcome_compute(handoff=handoff)
 
 
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=110)
+def came_back_judge(conversation_id: int) -> int:
+    """The customer spoke first in a new conversation: judge their recent cases again."""
+    return indicators.came_back_judge(conversation_id=conversation_id)
+
+
 @shared_task(time_limit=600, soft_time_limit=540)
 def outcomes_recompute_open() -> int:
     """Periodic: settle first-contact resolution as come-back windows close."""

@@ -182,8 +182,8 @@ FROM generate_series(1, %(conversations)s) AS g;
 
 INSERT INTO escalation_conversation
     (bot_id, external_id, customer_id, channel, status, callback_url, held_soft_signals,
-     suppressed_triggers, created_at, updated_at)
-SELECT bot_id, external_id, id, 'web', 'resolved', '', 0, '[]'::jsonb,
+     created_at, updated_at)
+SELECT bot_id, external_id, id, 'web', 'resolved', '', 0,
        now() - interval '30 days', now() - interval '29 days'
 FROM escalation_customer WHERE bot_id = %(bot)s AND external_id LIKE 'scale-%%';
 

@@ -133,19 +133,30 @@ def test_distress_hands_off_when_an_agent_is_available(
 def test_with_nobody_available_distress_is_held_then_handed_off_by_the_guard(
     bot_client: BotClient,
 ) -> None:
+    """max_held_soft_signals = 3 (the default): three signals are held, the fourth hands off."""
     cid = bot_client.open_conversation()["id"]
     angry = "This is ridiculous, useless service, I am fed up!!!"
-    first = say(bot_client, cid, 1, angry)
-    second = say(bot_client, cid, 2, angry + " Seriously.")
-    assert first["escalate"] is False and second["escalate"] is False
-    assert any(t["kind"] == "distress" and t["fired"] for t in first["triggers"])
-    assert Conversation.objects.get(pk=cid).held_soft_signals == 2
+    held = [say(bot_client, cid, n, f"{angry} ({n})") for n in (1, 2, 3)]
+    assert [d["escalate"] for d in held] == [False, False, False]
+    assert any(t["kind"] == "distress" and t["fired"] for t in held[0]["triggers"])
+    assert Conversation.objects.get(pk=cid).held_soft_signals == 3
 
-    third = say(bot_client, cid, 3, angry + " Still nothing!")
+    fourth = say(bot_client, cid, 4, angry + " Still nothing!")
 
-    assert third["escalate"] is True
-    assert third["estimated_wait_seconds"] is None
-    assert "No one from our support team is available" in third["customer_notice"]
+    assert fourth["escalate"] is True
+    assert fourth["estimated_wait_seconds"] is None
+    assert "No one from our support team is available" in fourth["customer_notice"]
+
+
+def test_a_held_signal_says_so_and_how_many_so_far(bot_client: BotClient) -> None:
+    cid = bot_client.open_conversation()["id"]
+    angry = "This is ridiculous, useless service, I am fed up!!!"
+
+    decisions = [say(bot_client, cid, n, f"{angry} ({n})") for n in (1, 2)]
+
+    assert [(d["held"], d["held_count"]) for d in decisions] == [(True, 1), (True, 2)]
+    calm = say(bot_client, cid, 3, "Where is my order 1234?")
+    assert (calm["held"], calm["held_count"]) == (False, 2)
 
 
 def test_with_nobody_available_a_hard_trigger_still_hands_off_honestly(

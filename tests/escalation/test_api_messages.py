@@ -28,6 +28,8 @@ def test_stores_the_message_and_answers_a_decision(bot_client: BotClient) -> Non
         "handoff",
         "estimated_wait_seconds",
         "customer_notice",
+        "held",
+        "held_count",
     }
     assert data["decision"]["escalate"] is False
     assert Message.objects.filter(conversation_id=conversation["id"]).count() == 1

@@ -55,12 +55,12 @@ def test_available_agents_take_soft_triggers() -> None:
     assert verdict.escalate
 
 
-def test_the_try_too_long_guard_hands_off_after_n_held_signals() -> None:
+def test_the_try_too_long_guard_holds_n_signals_and_hands_off_on_the_next() -> None:
     nobody = make_capacity(
         available_agents=0, total_slots=0, free_slots=0, estimated_wait_seconds=None
     )
-    assert not verdict_reach(results=[SOFT], capacity=nobody, held_before=1, max_held=3).escalate
-    assert verdict_reach(results=[SOFT], capacity=nobody, held_before=2, max_held=3).escalate
+    assert verdict_reach(results=[SOFT], capacity=nobody, held_before=2, max_held=3).held
+    assert verdict_reach(results=[SOFT], capacity=nobody, held_before=3, max_held=3).escalate
 
 
 def test_idle_agents_relax_and_long_waits_tighten_the_soft_thresholds(db: None) -> None:

@@ -11,6 +11,7 @@ from escalation import llm
 from escalation.assistant import DemoAssistant
 from escalation.models import AIAction, Handoff, Message
 from escalation.tasks import chat_turn_respond
+from escalation.tools import ToolGate
 from escalation.webchat import UNAVAILABLE_NOTICE, chat_customer, chat_message_send
 from tests.factories import UserFactory
 from tests.openai_server import (
@@ -239,3 +240,20 @@ def test_on_premises_only_keeps_an_endpoint_on_this_machine(
 ) -> None:
     settings.LLM_ON_PREMISES_ONLY = True
     assert isinstance(llm.chat_assistant(), llm.LLMAssistant)
+
+
+def test_a_hand_back_note_reaches_the_model_as_instructions(llm_server: ScriptedModel) -> None:
+    llm_server.script = [reply("Let me check that for you.", 0.9)]
+    message = customer_says("So, can I get the refund now?")
+    tools = ToolGate(conversation=message.conversation, turn=message)
+    assistant = llm.chat_assistant()
+
+    assistant.draft_reply(
+        conversation=message.conversation, tools=tools, handback_note="Chargeback pending."
+    )
+
+    system = llm_server.requests[0]["messages"][0]
+    assert system["role"] == "system"
+    assert "handed this conversation back to you with this note" in system["content"]
+    assert "Chargeback pending." in system["content"]
+    assert all("Chargeback" not in m["content"] for m in llm_server.requests[0]["messages"][1:])

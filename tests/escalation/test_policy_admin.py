@@ -15,6 +15,8 @@ FORM = {
     "capacity_adjustment": "0.15",
     "max_wait_seconds": "300",
     "max_held_soft_signals": "3",
+    "handback_grace_turns": "3",
+    "handback_grace_minutes": "10",
     "default_handle_seconds": "600",
     "agent_reply_timeout_minutes": "10",
     "routing_rules-TOTAL_FORMS": "0",
@@ -60,6 +62,33 @@ def test_what_if_compares_a_proposed_policy_without_saving(supervisor: Client) -
     assert b'id="whatif-proposed">2<' in response.content
     assert TriggerPolicy.current().low_confidence_threshold == 0.5
     assert not PolicyChange.objects.exists()
+
+
+def test_what_if_names_the_triggers_and_says_rows_need_not_add_up(supervisor: Client) -> None:
+    ai_turn(0.45)
+
+    response = supervisor.post(change_url(), FORM | {"_whatif": "1", "whatif_days": "7"})
+
+    page = response.content.decode()
+    assert "<tr><td>Low confidence</td>" in page
+    assert "<td>low_confidence</td>" not in page
+    assert "One conversation can escalate on several triggers at once" in page
+
+
+@pytest.mark.parametrize("asked,replayed", [("365", 90), ("0", 1)])
+def test_what_if_says_when_it_clamped_the_days(
+    supervisor: Client, asked: str, replayed: int
+) -> None:
+    response = supervisor.post(change_url(), FORM | {"_whatif": "1", "whatif_days": asked})
+
+    assert response.context["whatif"].days == replayed
+    assert f"asked for {asked}, replayed {replayed}" in response.content.decode()
+
+
+def test_what_if_says_nothing_of_clamping_days_in_range(supervisor: Client) -> None:
+    response = supervisor.post(change_url(), FORM | {"_whatif": "1", "whatif_days": "30"})
+
+    assert b'id="whatif-days-clamped"' not in response.content
 
 
 def test_saving_keeps_who_changed_what(supervisor: Client) -> None:
@@ -114,7 +143,31 @@ def test_supervisor_sets_the_reply_timeout_and_a_routing_rule(supervisor: Client
     assert TriggerPolicy.current().agent_reply_timeout_minutes == 5
     rule = RoutingRule.objects.get()
     assert (rule.action_name, rule.team) == ("issue_credit", billing)
-    assert PolicyChange.objects.get().changes == {"agent_reply_timeout_minutes": [10, 5]}
+    assert PolicyChange.objects.get().changes == {
+        "agent_reply_timeout_minutes": [10, 5],
+        "routing_rules": [[], [str(rule)]],
+    }
+
+
+def test_a_routing_rule_edit_alone_is_a_policy_change(supervisor: Client) -> None:
+    billing, shipping = TeamFactory(slug="billing"), TeamFactory(slug="shipping")
+    rule = RoutingRule.objects.create(trigger_kind="distress", team=billing)
+    before = str(rule)
+    edit = one_rule(shipping.pk, trigger_kind="distress") | {
+        "routing_rules-INITIAL_FORMS": "1",
+        "routing_rules-0-id": str(rule.pk),
+        "routing_rules-0-policy": "1",
+    }
+
+    response = supervisor.post(change_url(), FORM | {"_save": "1"} | edit)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    rule.refresh_from_db()
+    assert rule.team == shipping
+    change = PolicyChange.objects.get()
+    assert change.changes == {"routing_rules": [[before], [str(rule)]]}
+    listing = supervisor.get(reverse("admin:escalation_policychange_changelist")).content.decode()
+    assert f"routing_rules: [{before}] ⇒ [{rule!s}]" in listing
 
 
 def test_a_rule_that_matches_nothing_is_refused(supervisor: Client) -> None:

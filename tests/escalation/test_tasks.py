@@ -81,3 +81,23 @@ def test_held_conversations_hand_off_when_an_agent_becomes_available(db: None) -
 
     assert held_conversations_rescore_task.apply().get() == 1
     assert Handoff.objects.filter(conversation=conversation, status="queued").count() == 1
+
+
+def test_judging_a_held_turn_again_does_not_count_it_again(db: None) -> None:
+    """The periodic rescore asks about the same turn each minute: one signal, not one a
+    minute (which would reach the try-too-long guard by the clock)."""
+    conversation = ConversationFactory()
+    conversations.message_post(
+        conversation_id=conversation.pk,
+        bot_id=conversation.bot_id,
+        external_id="m1",
+        sender="customer",
+        text="This is ridiculous, useless, I am so fed up!!!",
+    )
+
+    for _ in range(4):
+        assert held_conversations_rescore_task.apply().get() == 0
+
+    conversation.refresh_from_db()
+    assert conversation.held_soft_signals == 1
+    assert not Handoff.objects.exists()

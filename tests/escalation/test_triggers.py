@@ -116,19 +116,21 @@ def test_a_question_asked_twice_before_any_answer_is_not_a_re_ask() -> None:
     assert triggers.reask_count(turns, threshold=0.5)[0] == 0
 
 
-def test_handed_back_distress_does_not_fire_again() -> None:
+def test_within_a_hand_back_grace_soft_signals_do_not_fire() -> None:
     turns = [Turn("customer", "This is useless and ridiculous, I am fed up!!!")]
-    results = triggers.triggers_for_customer_turn(
-        turns=turns, thresholds=THRESHOLDS, suppressed=frozenset({"distress"})
-    )
-    distress = next(r for r in results if r.kind == "distress")
+    results = triggers.triggers_for_customer_turn(turns=turns, thresholds=THRESHOLDS)
+
+    graced = triggers.handback_graced(results)
+
+    distress = next(r for r in graced if r.kind == "distress")
     assert not distress.fired
     assert "handed back" in distress.evidence
 
 
-def test_a_new_ask_for_a_person_counts_even_after_a_hand_back() -> None:
+def test_within_a_hand_back_grace_a_new_ask_for_a_person_still_fires() -> None:
     turns = [Turn("customer", "let me talk to a human")]
-    results = triggers.triggers_for_customer_turn(
-        turns=turns, thresholds=THRESHOLDS, suppressed=frozenset({"human_requested"})
-    )
-    assert next(r for r in results if r.kind == "human_requested").fired
+    results = triggers.triggers_for_customer_turn(turns=turns, thresholds=THRESHOLDS)
+
+    graced = triggers.handback_graced(results)
+
+    assert next(r for r in graced if r.kind == "human_requested").fired

@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 import pytest
@@ -5,7 +6,7 @@ from django.test import Client
 
 from escalation.assistant import AssistantUnavailable, Draft
 from escalation.conversations import message_add
-from escalation.handoff import handoff_claim, handoff_create
+from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import AIAction, Conversation, Handoff, Message
 from escalation.tasks import chat_turn_respond
 from escalation.tools import ToolGate
@@ -43,9 +44,13 @@ class FixedAssistant:
         self.draft = draft
         self.actions = actions or []
         self.calls = 0
+        self.handback_notes: list[str] = []
 
-    def draft_reply(self, *, conversation: Conversation, tools: ToolGate) -> Draft:
+    def draft_reply(
+        self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+    ) -> Draft:
         self.calls += 1
+        self.handback_notes.append(handback_note)
         for name, params in self.actions:
             tools.call(name, params)
         return self.draft
@@ -162,14 +167,18 @@ def test_an_assistant_that_cannot_answer_hands_off_with_an_honest_line(maria: An
     message, _ = chat_message_send(customer=chat_customer(user=maria), text="Where is 1234?")
 
     class Unavailable:
-        def draft_reply(self, *, conversation: Conversation, tools: ToolGate) -> Draft:
+        def draft_reply(
+            self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+        ) -> Draft:
             raise AssistantUnavailable("the model did not answer in time")
 
     assert chat_turn_answer(message=message, assistant=Unavailable()) == "handed off"
     handoff = Handoff.objects.get()
     assert handoff.reason == "The assistant could not answer: the model did not answer in time"
-    notice = Message.objects.filter(sender="system").last()
-    assert notice.text == UNAVAILABLE_NOTICE
+    assert list(Message.objects.filter(sender="system").values_list("text", flat=True)) == [
+        UNAVAILABLE_NOTICE,
+        "Handed off to a human agent.",
+    ]
 
 
 def test_the_queue_status_shows_the_notice_and_place(maria: Any, maria_client: Client) -> None:
@@ -246,3 +255,65 @@ def test_the_demo_hands_off_when_the_customer_keeps_re_asking(maria: Any) -> Non
     assert chat_turn_respond.apply(args=[again.pk]).get() == "handed off"
     handoff = Handoff.objects.get(conversation=again.conversation)
     assert {t["kind"] for t in handoff.triggers if t["fired"]} & {"low_confidence", "distress"}
+
+
+def resolved_with_survey(maria: Any) -> Handoff:
+    from surveys.links import survey_send
+
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="A person, please")
+    chat_turn_respond.apply(args=[message.pk])
+    handoff = Handoff.objects.get(conversation=message.conversation)
+    ana = agent_user(first_name="Ana", last_name="Silva")
+    handoff_claim(handoff=handoff, agent=ana)
+    handoff_resolve(handoff=handoff, agent=ana, resolution=Handoff.Resolution.RESOLVED)
+    survey_send(handoff=handoff)
+    return handoff
+
+
+def test_the_survey_link_is_named_not_shown_as_a_raw_url(maria: Any, maria_client: Client) -> None:
+    resolved_with_survey(maria)
+
+    page = maria_client.get("/chat/").content.decode()
+
+    link = re.search(r'<a href="(http[^"]+/survey/[^"]+)">([^<]+)</a>', page)
+    assert link is not None
+    assert link[2] == "Answer the survey"
+    assert page.count(link[1]) == 1  # in the link's address only
+
+
+def test_a_resolved_chat_shows_the_survey_invitation_and_the_resolution_once(
+    maria: Any, maria_client: Client
+) -> None:
+    resolved_with_survey(maria)
+
+    page = maria_client.get("/chat/").content.decode()
+
+    assert page.count("Did the handover help?") == 1
+    assert page.count("The conversation was marked resolved.") == 1
+    assert "This conversation is closed" in page
+
+
+def test_after_a_bounce_the_customer_is_told_once_that_a_person_will_join(
+    maria: Any, maria_client: Client
+) -> None:
+    """Handed off, handed back, handed off again: the queue box says it once, live."""
+    from escalation.handoff import handoff_hand_back
+    from escalation.models import AgentProfile, TriggerPolicy
+
+    policy = TriggerPolicy.current()
+    policy.handback_grace_turns = policy.handback_grace_minutes = 0
+    policy.save()
+    ana = agent_user(first_name="Ana", last_name="Silva")
+    AgentProfile.objects.create(user=ana, presence=AgentProfile.Presence.AVAILABLE)
+    customer = chat_customer(user=maria)
+    first, _ = chat_message_send(customer=customer, text="Can I speak to a real person please?")
+    chat_turn_respond.apply(args=[first.pk])
+    handoff = Handoff.objects.get()
+    handoff_claim(handoff=handoff, agent=ana)
+    handoff_hand_back(handoff=handoff, agent=ana, note="Explained the programme.")
+    again, _ = chat_message_send(customer=customer, text="Can my parrot join the programme?")
+    assert chat_turn_respond.apply(args=[again.pk]).get() == "handed off"
+
+    page = maria_client.get("/chat/").content.decode()
+
+    assert page.count("bringing in a person") + page.count("will join") == 1
