@@ -53,6 +53,12 @@ def user_is_agent(user: Any) -> bool:
     return bool(user and user.is_authenticated and is_agent(user))
 
 
+@database_sync_to_async
+def case_visible(user: Any, handoff_id: int) -> Handoff | None:
+    """The case, if it is on this agent's side of the team walls (as on its page)."""
+    return queue.handoffs_visible_to(user=user).filter(pk=handoff_id).first()
+
+
 class AgentQueueConsumer(ConsoleConsumer):
     """The live queue; its heartbeats are the agent's presence."""
 
@@ -94,10 +100,8 @@ class CaseConsumer(ConsoleConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         handoff_id = self.scope["url_route"]["kwargs"]["handoff_id"]
-        handoff = await database_sync_to_async(
-            lambda: Handoff.objects.filter(pk=handoff_id).first()
-        )()
-        if handoff is None or not await user_is_agent(user):
+        handoff = await case_visible(user, handoff_id) if await user_is_agent(user) else None
+        if handoff is None:
             await self.close(code=REFUSED)
             return
         self.user = user

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from escalation.handoff import HandoffUnavailable, handoff_release
+from escalation.handoff import HandoffUnavailable, agent_name, handoff_release
 from escalation.models import AgentProfile, Handoff, Message, TriggerPolicy
 
 
@@ -21,23 +21,29 @@ def cases_release_stale(*, now: Any = None) -> list[int]:
             "user_id", flat=True
         )
     )
-    claimed = Handoff.objects.filter(status=Handoff.Status.CLAIMED).annotate(
-        last_agent_at=Max(
-            "conversation__messages__sent_at",
-            filter=Q(conversation__messages__sender=Message.Sender.AGENT),
-        ),
-        last_customer_at=Max(
-            "conversation__messages__sent_at",
-            filter=Q(conversation__messages__sender=Message.Sender.CUSTOMER),
-        ),
+    claimed = (
+        Handoff.objects.filter(status=Handoff.Status.CLAIMED)
+        .select_related("claimed_by")
+        .annotate(
+            last_agent_at=Max(
+                "conversation__messages__sent_at",
+                filter=Q(conversation__messages__sender=Message.Sender.AGENT),
+            ),
+            last_customer_at=Max(
+                "conversation__messages__sent_at",
+                filter=Q(conversation__messages__sender=Message.Sender.CUSTOMER),
+            ),
+        )
     )
     released = []
     for handoff in claimed:
         waiting_since = unanswered_since(handoff)
+        # The reason names the agent: the audit trail records the system as the actor.
+        agent = agent_name(handoff.claimed_by)
         if handoff.claimed_by_id in away:
-            reason = "the agent went away"
+            reason = f"{agent} was away"
         elif waiting_since is not None and waiting_since < cutoff:
-            reason = "the agent did not answer in time"
+            reason = f"{agent} did not answer in time"
         else:
             continue
         try:

@@ -3,7 +3,7 @@ channel-layer groups that carry its changes."""
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from agents_console.roles import is_supervisor
 from escalation.models import AgentProfile, Handoff
@@ -36,11 +36,10 @@ def handoff_rank(handoff: Handoff) -> int:
     return 0 if URGENT_TRIGGERS.intersection(fired_kinds(handoff)) else 1
 
 
-def user_team_ids(user: Any) -> list[int]:
-    return list(
-        AgentProfile.teams.through.objects.filter(agentprofile__user=user).values_list(
-            "team_id", flat=True
-        )
+def user_team_ids(user: Any) -> "QuerySet[Any, int]":
+    """The user's teams, as a list when iterated and as a subquery inside a filter."""
+    return AgentProfile.teams.through.objects.filter(agentprofile__user=user).values_list(
+        "team_id", flat=True
     )
 
 
@@ -50,22 +49,29 @@ def queue_groups(*, user: Any) -> list[str]:
     return [NO_TEAM_GROUP, *(team_group(team_id) for team_id in user_team_ids(user))]
 
 
-def queue_for(*, user: Any) -> list[Handoff]:
-    """Queued handoffs this user sees: their teams' and those with no team; supervisors see
-    all. Triggers are JSON, so the urgency sort happens here over a bounded list."""
-    handoffs = Handoff.objects.filter(status=Handoff.Status.QUEUED).select_related(
-        "conversation__customer", "team"
+def handoffs_visible_to(*, user: Any) -> "QuerySet[Handoff]":
+    """The console's one wall between teams: an agent sees the cases of their teams, those of
+    no team, and the cases given to them (a supervisor may assign one across teams); a
+    supervisor sees every case. The queue, every case page and action, and the case socket
+    read cases through here, so no surface shows what another refuses."""
+    handoffs = Handoff.objects.all()
+    if is_supervisor(user):
+        return handoffs
+    return handoffs.filter(
+        Q(team__isnull=True) | Q(team__in=user_team_ids(user)) | Q(claimed_by=user)
     )
-    if not is_supervisor(user):
-        handoffs = handoffs.filter(Q(team__isnull=True) | Q(team__in=user_team_ids(user)))
+
+
+def queue_for(*, user: Any) -> list[Handoff]:
+    """Queued handoffs this user sees, most urgent and oldest first. Triggers are JSON, so the
+    urgency sort happens here over a bounded list."""
+    handoffs = (
+        handoffs_visible_to(user=user)
+        .filter(status=Handoff.Status.QUEUED)
+        .select_related("conversation__customer", "team")
+    )
     rows = list(handoffs.order_by("queued_at")[:QUEUE_LIMIT])
     return sorted(rows, key=lambda h: (handoff_rank(h), h.queued_at))
-
-
-def handoff_visible_to(*, handoff: Handoff, user: Any) -> bool:
-    if is_supervisor(user) or handoff.team_id is None or handoff.claimed_by_id == user.pk:
-        return True
-    return handoff.team_id in user_team_ids(user)
 
 
 def row_decorate(handoff: Handoff) -> Handoff:

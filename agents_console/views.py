@@ -10,8 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -24,6 +24,8 @@ from agents_console.opening import opening_line
 from agents_console.roles import AGENTS, SUPERVISORS, is_agent, is_supervisor
 from escalation.handoff import (
     HandoffUnavailable,
+    agent_capacity_refusal,
+    agent_name,
     handoff_assign,
     handoff_claim,
     handoff_hand_back,
@@ -32,6 +34,7 @@ from escalation.handoff import (
     handoff_resolve,
 )
 from escalation.models import AgentProfile, Handoff, Message
+from escalation.redaction import secrets_mask
 
 View = Callable[..., HttpResponse]
 MAX_TEXT = 5000
@@ -50,10 +53,21 @@ def agent_required(view: View) -> View:
     return wrapped
 
 
-def handoff_or_404(pk: int) -> Handoff:
-    return get_object_or_404(
-        Handoff.objects.select_related("conversation__customer", "team", "claimed_by"), pk=pk
+def handoff_for(request: HttpRequest, pk: int) -> Handoff:
+    """The case behind `pk` if this agent may see it: 404 when there is none, 403 saying why
+    when it is behind another team's wall (queue.handoffs_visible_to)."""
+    handoff = (
+        queue.handoffs_visible_to(user=request.user)
+        .select_related("conversation__customer", "team", "claimed_by")
+        .filter(pk=pk)
+        .first()
     )
+    if handoff is not None:
+        return handoff
+    hidden = Handoff.objects.select_related("team").filter(pk=pk).first()
+    if hidden is None:
+        raise Http404("No such case.")
+    raise PermissionDenied(f"Case {pk} belongs to the {hidden.team} team, which you are not in.")
 
 
 def case_url(handoff: Handoff) -> str:
@@ -153,9 +167,7 @@ def claim_next(request: HttpRequest) -> HttpResponse:
 @require_POST
 @agent_required
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
-    if not queue.handoff_visible_to(handoff=handoff, user=request.user):
-        return refused(request, reverse("console:queue"), "This case belongs to another team.")
+    handoff = handoff_for(request, pk)
     try:
         handoff_claim(handoff=handoff, agent=request.user)
     except HandoffUnavailable as exc:
@@ -195,7 +207,7 @@ def transcript_context(handoff: Handoff, *, everything: bool = False) -> dict[st
 @require_GET
 @agent_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     transcript = transcript_context(handoff, everything=request.GET.get("all") == "1")
     if request.htmx:  # type: ignore[attr-defined]
         return render(
@@ -216,11 +228,19 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     viewers = CaseViewer.objects.filter(handoff=handoff).select_related("user")
     is_owner = handoff.status == Handoff.Status.CLAIMED and handoff.claimed_by_id == request.user.pk
+    profile = profile_context(request)
+    # The claim button is offered only where the claim would succeed (bar another agent's
+    # quicker click): an agent at capacity is told why instead.
+    claim_refusal = (
+        agent_capacity_refusal(agent=request.user, profile=profile["profile"])
+        if handoff.status == Handoff.Status.QUEUED
+        else ""
+    )
     fired = [t for t in handoff.triggers if t.get("fired")]
     # The reason the bot gave, unless it only repeats the triggers' evidence.
     evidence = "; ".join(t.get("evidence", "") for t in fired)
     context = (
-        profile_context(request)
+        profile
         | transcript
         | {
             "handoff": handoff,
@@ -231,6 +251,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": AuditEvent.objects.filter(handoff=handoff).select_related("actor"),
             "viewers": viewers_other_than(viewer_names(viewers), request.user.pk),
             "is_owner": is_owner,
+            "claim_refusal": claim_refusal,
             "agents": agents,
             "opening": opening_line(
                 handoff=handoff,
@@ -258,7 +279,7 @@ def posted_text(request: HttpRequest, field: str) -> str:
 @require_POST
 @agent_required
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     text = posted_text(request, "text")
     error = ""
     if not text:
@@ -287,10 +308,10 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def note_add(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     text = posted_text(request, "text")
     if text:
-        Note.objects.create(handoff=handoff, author=console_user(request), text=text)
+        Note.objects.create(handoff=handoff, author=console_user(request), text=secrets_mask(text))
         audit_record(handoff=handoff, actor=request.user, kind=AuditEvent.Kind.NOTED)
     if request.htmx:  # type: ignore[attr-defined]
         notes = Note.objects.filter(handoff=handoff).select_related("author")
@@ -303,7 +324,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     resolution = request.POST.get("resolution", "")
     if resolution not in Handoff.Resolution.values:
         return refused(request, case_url(handoff), "Choose an outcome.")
@@ -322,14 +343,12 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def release(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     supervisor = is_supervisor(request.user)
-    user = console_user(request)
-    who = user.get_full_name() or user.get_username()
     try:
         handoff_release(
             handoff=handoff,
-            reason=f"returned by {who}",
+            reason=f"returned by {agent_name(request.user)}",
             actor=request.user,
             owner_only=not supervisor,
         )
@@ -341,7 +360,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def hand_back(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     note = posted_text(request, "note")
     if not note:
         return refused(request, case_url(handoff), "Leave the assistant a note to resume with.")
@@ -357,7 +376,7 @@ def hand_back(request: HttpRequest, pk: int) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_supervisor(request.user):
         raise PermissionDenied("Only supervisors assign cases.")
-    handoff = handoff_or_404(pk)
+    handoff = handoff_for(request, pk)
     agent = (
         User.objects.filter(Q(groups__name__in=[AGENTS, SUPERVISORS]), is_active=True)
         .filter(pk=request.POST.get("agent") or 0)
@@ -371,5 +390,4 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         handoff_assign(handoff=handoff, agent=agent, by=request.user)
     except HandoffUnavailable as exc:
         return refused(request, case_url(handoff), str(exc))
-    name = agent.get_full_name() or agent.get_username()
-    return done(request, case_url(handoff), f"Case {handoff.pk} assigned to {name}.")
+    return done(request, case_url(handoff), f"Case {handoff.pk} assigned to {agent_name(agent)}.")

@@ -2,6 +2,8 @@
 
 import json
 import logging
+import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -9,24 +11,33 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import EmailValidator, URLValidator
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
-from pydantic import AfterValidator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    Strict,
+    StrictBool,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from escalation import bots, conversations, decisions, dispatch, payloads
 from escalation.cache import get_and_count
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
+from escalation.idempotency import IdempotencyConflict
 from escalation.middleware import RETRY_AFTER_SECONDS
 from escalation.models import ApiKey, Bot, Conversation, Team
-from escalation.redaction import secrets_mask
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +54,22 @@ class JsonObjectParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
             data = json.loads(request.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except ValueError as exc:  # not UTF-8, not JSON, or an integer of over 4,300 digits
             raise ApiError(400, "malformed_json", f"The body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:  # arrays or objects nested thousands deep
+            raise ApiError(400, "malformed_json", "The body nests too deeply to read.") from exc
         if not isinstance(data, dict):
             raise ApiError(400, "malformed_json", "The body must be a JSON object.")
+        if b"\\ud" in request.body.lower():  # only an escape can make half a surrogate pair
+            try:
+                json.dumps(data, ensure_ascii=False).encode()
+            except UnicodeEncodeError as exc:
+                raise ApiError(
+                    400,
+                    "malformed_json",
+                    "The body is not Unicode text: a \\uD800-\\uDFFF escape must be one half "
+                    "of a surrogate pair.",
+                ) from exc
         return data
 
 
@@ -120,7 +143,12 @@ class ApiKeyThrottle(BaseThrottle):
 api = NinjaAPI(
     title="Handover Bot API",
     version="1",
-    description="Post turns, ask before acting or bluffing, and hand off to a human.",
+    description=(
+        "Post turns, ask before acting or bluffing, and hand off to a human. Every write takes"
+        " an external_id and is idempotent on it: a retry answers the first result, and a retry"
+        " with other values is 409 idempotency_conflict. A body over"
+        f" {settings.API_MAX_BODY_BYTES} bytes is refused with 413 before it is read."
+    ),
     auth=BotKeyAuth(),
     throttle=ApiKeyThrottle(),
     parser=JsonObjectParser(),
@@ -170,6 +198,8 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if any(error.get("loc", ())[:1] == ("path",) for error in exc.errors):
+        return not_found(request)  # a path naming no conversation, like another bot's
     problems = []
     for error in exc.errors[:5]:
         where = ".".join(
@@ -198,120 +228,196 @@ def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpRespons
     return response
 
 
-@api.exception_handler(Http404)
-def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+@api.exception_handler(IdempotencyConflict)
+def on_idempotency_conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
+    return error_response(request, 409, "idempotency_conflict", str(exc))
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
     return error_response(request, 404, "not_found", "No such conversation for this bot.")
 
 
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return not_found(request)
+
+
 # Input ---------------------------------------------------------------------------------------
+# Every rule on a field is stated in the OpenAPI document as the server checks it (the same
+# pattern, bounds and types), so that a client generated from the document is never refused.
 
 
-def no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+@dataclass(frozen=True)
+class Matches:
+    """A rule on a string, checked with `pattern` (written so that Python and ECMA-262, the
+    dialect of JSON Schema, read it alike) and stated in the document as that pattern;
+    `message` says what a refused value must be."""
+
+    pattern: str
+    message: str
+
+    def check(self, value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(self.pattern, value) is None:
+            raise ValueError(self.message)
+        return value  # anything but a string is the type's to refuse
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(schema) | {"pattern": self.pattern}
+
+
+NO_NUL = Matches(r"^[^\x00]*$", "must not contain NUL characters")
+
+YEAR = "(?:2[0-9]{3}|[3-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])"  # 2000 to 9998
+MOMENT = Matches(
+    rf"^{YEAR}-[0-9]{{2}}-[0-9]{{2}}[Tt][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$",
+    "must be an RFC 3339 date-time with its offset, e.g. 2026-11-29T10:00:00Z, in a year from "
+    "2000 (earlier is a broken clock or field) to 9998 (later does not fit in UTC)",
+)
+
+HOST_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DOMAIN = rf"(?:{HOST_LABEL}\.)+[A-Za-z]{{2,63}}"
+IPV4_BYTE = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+HOST = rf"(?:localhost|{DOMAIN}|{IPV4_BYTE}(?:\.{IPV4_BYTE}){{3}})"
+CALLBACK_URL = Matches(
+    rf"^(?:https?://{HOST}(?::[0-9]{{1,5}})?(?:[/?#][!-~]*)?)?$",
+    "must be an http(s) URL with a host name or IPv4 address, e.g. https://bot.example.com/hooks",
+)
+EMAIL = Matches(
+    rf"^(?:[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+)*@{DOMAIN})?$",
+    "must be an email address, e.g. ana@example.com",
+)
+
+
+def string_only(value: Any) -> Any:
+    """A timestamp is a string: pydantic would also read a number as seconds since 1970."""
+    if not isinstance(value, str):
+        raise ValueError(MOMENT.message)
     return value
 
 
-def moment(value: datetime) -> datetime:
-    """A timestamp the database can keep: in UTC (one without a time zone is taken as UTC),
-    and not before the year 2000 (a sign of a broken clock or field)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    if value.year < 2000:
-        raise ValueError("must not be before the year 2000")
+def in_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-Moment = Annotated[datetime, AfterValidator(moment)]
+def team_slugs(schema: dict[str, Any]) -> None:
+    """The document lists the teams there are: a bot can only name one of those."""
+    schema["enum"] = list(Team.objects.order_by("slug").values_list("slug", flat=True))
 
 
-def url_or_empty(value: str) -> str:
-    if value:
-        try:
-            URLValidator(schemes=["http", "https"])(value)
-        except DjangoValidationError as exc:
-            raise ValueError("must be an http(s) URL") from exc
-    return value
+# Annotations apply inside out: the last before-validator runs first.
+Moment = Annotated[datetime, MOMENT, BeforeValidator(string_only), AfterValidator(in_utc)]
+Plain = Annotated[str, NO_NUL]
+Id = Annotated[Plain, Field(min_length=1, max_length=200)]
+Text = Annotated[Plain, Field(max_length=20_000)]
+Short = Annotated[Plain, Field(max_length=200)]
+Confidence = Annotated[float, Strict(), Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+# Ids are 64-bit: a path naming anything else names no conversation (404).
+ConversationId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
-def email_or_empty(value: str) -> str:
-    if value:
-        try:
-            EmailValidator()(value)
-        except DjangoValidationError as exc:
-            raise ValueError("must be an email address") from exc
-    return value
+def json_value_schema(levels: int) -> dict[str, Any]:
+    """Any JSON value with no NUL in its strings and keys, whose arrays and objects nest at
+    most `levels` deep."""
+    branches: list[dict[str, Any]] = [
+        {"type": "string", "pattern": NO_NUL.pattern},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "null"},
+    ]
+    if levels:
+        inner = json_value_schema(levels - 1)
+        branches += [
+            {"type": "array", "items": inner},
+            {
+                "type": "object",
+                "propertyNames": {"pattern": NO_NUL.pattern},
+                "additionalProperties": inner,
+            },
+        ]
+    return {"anyOf": branches}
 
 
 def plain_params(value: dict[str, Any]) -> dict[str, Any]:
-    """Parameters are stored as JSON: bounded depth and no NUL characters (PostgreSQL refuses
-    them in jsonb)."""
+    """Parameters are stored as JSON: objects and arrays nested at most MAX_PARAMS_DEPTH deep
+    (the parameters the first), no NUL characters (PostgreSQL refuses them in jsonb) and
+    finite numbers (JSON has no NaN or Infinity, which Python's parser reads, and 1e309)."""
 
     def check(node: Any, depth: int) -> None:
-        if depth > MAX_PARAMS_DEPTH:
-            raise ValueError(f"must not nest deeper than {MAX_PARAMS_DEPTH} levels")
-        if isinstance(node, dict):
-            for key, item in node.items():
-                no_nul(key)
-                check(item, depth + 1)
-        elif isinstance(node, list):
-            for item in node:
+        if isinstance(node, dict | list):
+            if depth > MAX_PARAMS_DEPTH:
+                raise ValueError(f"must not nest deeper than {MAX_PARAMS_DEPTH} levels")
+            for key in node if isinstance(node, dict) else ():
+                NO_NUL.check(key)
+            for item in node.values() if isinstance(node, dict) else node:
                 check(item, depth + 1)
         elif isinstance(node, str):
-            no_nul(node)
+            NO_NUL.check(node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ValueError("must not contain NaN or infinite numbers")
 
     check(value, 1)
     return value
 
 
-Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no_nul)]
-Text = Annotated[str, Field(max_length=20_000), AfterValidator(no_nul)]
-Short = Annotated[str, Field(max_length=200), AfterValidator(no_nul)]
+PARAMS_SCHEMA = {
+    "type": "object",
+    "propertyNames": {"pattern": NO_NUL.pattern},
+    "additionalProperties": json_value_schema(MAX_PARAMS_DEPTH - 1),
+}
+Params = Annotated[dict[str, Any], AfterValidator(plain_params), WithJsonSchema(PARAMS_SCHEMA)]
 
 
 class CustomerIn(Schema):
     external_id: Id
     name: Short = ""
-    email: Annotated[str, Field(max_length=254), AfterValidator(email_or_empty)] = ""
-    phone: Annotated[str, Field(max_length=50), AfterValidator(no_nul)] = ""
-    verified: bool = False
-    verification_method: Annotated[str, Field(max_length=100), AfterValidator(no_nul)] = ""
+    email: Annotated[str, EMAIL, Field(max_length=254)] = ""
+    phone: Annotated[Plain, Field(max_length=50)] = ""
+    verified: StrictBool = False
+    verification_method: Annotated[Plain, Field(max_length=100)] = ""
     verified_at: Moment | None = None
 
 
 class ConversationIn(Schema):
     external_id: Id
-    channel: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(no_nul)] = "api"
+    channel: Annotated[Plain, Field(min_length=1, max_length=50)] = "api"
     customer: CustomerIn
-    callback_url: Annotated[str, Field(max_length=200), AfterValidator(url_or_empty)] | None = None
+    callback_url: Annotated[str, CALLBACK_URL, Field(max_length=200)] | None = None
 
 
 class MessageIn(Schema):
     external_id: Id
     sender: Literal["customer", "ai"]
-    text: Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(no_nul)]
-    confidence: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    text: Annotated[Plain, Field(min_length=1, max_length=20_000)]
+    confidence: Confidence | None = None
     sent_at: Moment | None = None
 
 
 class ActionIn(Schema):
     external_id: Id
-    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(no_nul)]
-    params: Annotated[dict[str, Any], AfterValidator(plain_params)] = Field(default_factory=dict)
+    name: Annotated[Plain, Field(min_length=1, max_length=100)]
+    params: Params = Field(default_factory=dict)
     outcome: Literal["succeeded", "failed", "blocked"] | None = None
     detail: Text = ""
 
 
 class EvaluateIn(Schema):
     draft_text: Text = ""
-    draft_confidence: Annotated[float, Field(ge=0.0, le=1.0)]
+    draft_confidence: Confidence
 
 
 class HandoffIn(Schema):
     external_id: Id
     summary: Text = ""
     reason: Text = ""
-    team: Annotated[str, Field(max_length=50), AfterValidator(no_nul)] | None = None
+    team: Annotated[str, Field(max_length=50, json_schema_extra=team_slugs)] | None = None
 
 
 # Output --------------------------------------------------------------------------------------
@@ -468,6 +574,23 @@ def bot_conversation(request: HttpRequest, conversation_id: int) -> Conversation
 # Endpoints -----------------------------------------------------------------------------------
 
 
+class IndexOut(Schema):
+    name: str
+    version: str
+    openapi: str
+    docs: str
+
+
+@api.get("/", auth=None, response=IndexOut, summary="Where the API's documents are")
+def index(request: HttpRequest) -> dict[str, str]:
+    return {
+        "name": api.title,
+        "version": api.version,
+        "openapi": reverse("api-v1:openapi-json"),
+        "docs": reverse("api-v1:openapi-view"),
+    }
+
+
 @api.post("/conversations", response={200: ConversationOut, 201: ConversationOut, **ERRORS})
 def create_conversation(request: HttpRequest, payload: ConversationIn) -> Status:
     customer = payload.customer
@@ -485,13 +608,14 @@ def create_conversation(request: HttpRequest, payload: ConversationIn) -> Status
             verification_method=customer.verification_method,
             verified_at=customer.verified_at,
         ),
+        retry_must_match=True,
     )
     return Status(201 if created else 200, conversation_payload(conversation))
 
 
 @api.get("/conversations/{conversation_id}", response={200: ConversationDetailOut, **ERRORS})
 def get_conversation(
-    request: HttpRequest, conversation_id: int, since: int | None = None
+    request: HttpRequest, conversation_id: ConversationId, since: int | None = None
 ) -> dict[str, Any]:
     conversation = bot_conversation(request, conversation_id)
     messages = conversation.messages.all()
@@ -504,7 +628,9 @@ def get_conversation(
     "/conversations/{conversation_id}/messages",
     response={200: MessageResultOut, 201: MessageResultOut, **ERRORS},
 )
-def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn) -> Status:
+def post_message(
+    request: HttpRequest, conversation_id: ConversationId, payload: MessageIn
+) -> Status:
     try:
         message, created = conversations.message_post(
             conversation_id=conversation_id,
@@ -514,15 +640,12 @@ def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn)
             text=payload.text,
             confidence=payload.confidence,
             sent_at=payload.sent_at,
+            retry_must_match=True,
         )
     except conversations.ConversationClosed as exc:
         raise ApiError(409, "with_human", str(exc)) from exc
     except Conversation.DoesNotExist as exc:
         raise Http404 from exc
-    if created is False and (
-        message.sender != payload.sender or message.text != secrets_mask(payload.text)
-    ):
-        raise ApiError(409, "external_id_reused", "This external_id names another message.")
     return Status(201 if created else 200, {"message": message, "decision": message.decision})
 
 
@@ -530,7 +653,7 @@ def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn)
     "/conversations/{conversation_id}/actions",
     response={200: ActionResultOut, 201: ActionResultOut, **ERRORS},
 )
-def post_action(request: HttpRequest, conversation_id: int, payload: ActionIn) -> Status:
+def post_action(request: HttpRequest, conversation_id: ConversationId, payload: ActionIn) -> Status:
     conversation = bot_conversation(request, conversation_id)
     action, created = conversations.action_record(
         conversation=conversation,
@@ -539,9 +662,8 @@ def post_action(request: HttpRequest, conversation_id: int, payload: ActionIn) -
         params=payload.params,
         outcome=payload.outcome,
         detail=payload.detail,
+        retry_must_match=True,
     )
-    if created is False and action.name != payload.name:
-        raise ApiError(409, "external_id_reused", "This external_id names another action.")
     return Status(
         201 if created else 200,
         {
@@ -560,7 +682,7 @@ def post_action(request: HttpRequest, conversation_id: int, payload: ActionIn) -
 
 @api.post("/conversations/{conversation_id}/evaluate", response={200: DecisionOut, **ERRORS})
 def evaluate_draft(
-    request: HttpRequest, conversation_id: int, payload: EvaluateIn
+    request: HttpRequest, conversation_id: ConversationId, payload: EvaluateIn
 ) -> dict[str, Any]:
     conversation = bot_conversation(request, conversation_id)
     return decisions.decision_for_draft(
@@ -574,11 +696,17 @@ def evaluate_draft(
     "/conversations/{conversation_id}/handoff",
     response={200: HandoffOut, 201: HandoffOut, **ERRORS},
 )
-def request_handoff(request: HttpRequest, conversation_id: int, payload: HandoffIn) -> Status:
+def request_handoff(
+    request: HttpRequest, conversation_id: ConversationId, payload: HandoffIn
+) -> Status:
     conversation = bot_conversation(request, conversation_id)
-    team = Team.objects.filter(slug=payload.team).first() if payload.team else None
-    if payload.team and team is None:
-        raise ApiError(422, "invalid", f"team: no team with the slug {payload.team!r}")
+    team = None
+    if payload.team is not None:
+        team = Team.objects.filter(slug=payload.team).first()
+        if team is None:
+            raise ApiError(
+                422, "invalid", f"team: no team with the slug {payload.team!r} (see /openapi.json)"
+            )
     try:
         handoff, created = handoff_create(
             conversation=conversation,
@@ -587,6 +715,7 @@ def request_handoff(request: HttpRequest, conversation_id: int, payload: Handoff
             reason=payload.reason,
             triggers=[],
             team=team,
+            retry_must_match=True,
         )
     except HandoffAlreadyOpen as exc:
         raise ApiError(409, "handoff_open", str(exc)) from exc

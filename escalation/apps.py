@@ -6,4 +6,7 @@ class EscalationConfig(AppConfig):
     verbose_name = "Escalation"
 
     def ready(self) -> None:
-        from escalation import bots  # noqa: F401 - connects the key cache's receivers
+        from escalation import (
+            bots,  # noqa: F401 - connects the key cache's receivers
+            checks,  # noqa: F401 - registers the system checks
+        )

@@ -6,18 +6,24 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalation.settings")
 django_asgi_app = get_asgi_application()
 
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from escalation.checks import secret_key_check  # noqa: E402
+
+# daphne runs no system checks: refuse to serve with a key anyone could know or none at all.
+if key_errors := secret_key_check():
+    raise ImproperlyConfigured(f"{key_errors[0].msg} {key_errors[0].hint}")
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from escalation.routing import websocket_urlpatterns  # noqa: E402
+from escalation.websocket_origin import SiteOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -12,6 +12,7 @@ from escalation import dispatch
 from escalation.models import Conversation, Handoff, Message
 
 CHANNEL = "web-chat"
+NOT_FOUND = 4404
 
 
 def chat_group(conversation_id: int) -> str:
@@ -93,3 +94,10 @@ def chat_on_handoff_changed(handoff: Handoff) -> None:
         chat_push(conversation_id, render_to_string("chat/chat.html#status", context))
 
     transaction.on_commit(push)
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """A socket to a path no route serves: closed before it opens, as an HTTP 404 would be."""
+
+    async def connect(self) -> None:
+        await self.close(code=NOT_FOUND)

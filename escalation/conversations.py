@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from escalation import decisions, events
 from escalation.capacity import capacity_estimate
-from escalation.idempotency import create_once
+from escalation.idempotency import AlreadyStored, create_once, fields_changed
 from escalation.models import AIAction, Bot, Conversation, Customer, Handoff, Message
 from escalation.redaction import secrets_mask, secrets_mask_json
 
@@ -28,7 +28,11 @@ class CustomerDetails:
 def customer_upsert(*, bot: Bot, details: CustomerDetails) -> Customer:
     """The bot's latest word on who the customer is wins; an unverified claim never erases an
     earlier verification."""
-    fields: dict[str, Any] = {"name": details.name, "email": details.email, "phone": details.phone}
+    fields: dict[str, Any] = {
+        "name": secrets_mask(details.name),  # bots have been seen to put a card number here
+        "email": details.email,
+        "phone": secrets_mask(details.phone),
+    }
     if details.is_verified:
         fields |= {
             "is_verified": True,
@@ -55,10 +59,11 @@ def conversation_open(
     channel: str,
     customer: CustomerDetails,
     callback_url: str = "",
+    retry_must_match: bool = False,
 ) -> tuple[Conversation, bool]:
-    existing = Conversation.objects.filter(bot=bot, external_id=external_id).first()
-    if existing is not None:
-        return existing, False
+    """Open the bot's conversation once; a retry answers the stored one. With
+    `retry_must_match` (the Bot API's promise), a retry naming another channel, callback URL
+    or customer is refused: IdempotencyConflict."""
 
     def create() -> Conversation:
         return Conversation.objects.create(
@@ -69,7 +74,20 @@ def conversation_open(
             callback_url=callback_url,
         )
 
-    return create_once(Conversation, lookup={"bot": bot, "external_id": external_id}, create=create)
+    def changed(existing: Conversation) -> list[str]:
+        expected = {
+            "channel": channel,
+            "callback_url": callback_url,
+            "customer.external_id": customer.external_id,
+        }
+        return fields_changed(existing, expected)
+
+    return create_once(
+        Conversation,
+        lookup={"bot": bot, "external_id": external_id},
+        create=create,
+        changed=changed if retry_must_match else None,
+    )
 
 
 def message_add(
@@ -141,11 +159,6 @@ class ConversationClosed(Exception):
     """The AI may not speak in a conversation a human has taken over."""
 
 
-class AlreadyStored(Exception):
-    def __init__(self, message: Message) -> None:
-        self.message = message
-
-
 def message_post(
     *,
     conversation_id: int,
@@ -156,12 +169,16 @@ def message_post(
     confidence: float | None = None,
     sent_at: datetime | None = None,
     decide_now: bool = True,
+    retry_must_match: bool = False,
 ) -> tuple[Message, bool]:
-    """Store a customer or AI turn and the decision it leads to; a retry returns the first.
+    """Store a customer or AI turn and the decision it leads to; a retry returns the first
+    (with `retry_must_match`, IdempotencyConflict when its sender, text or confidence differ).
 
     API callers wait for the decision (`decide_now`); the web chat stores the turn at once and
     leaves the scoring to its turn task, which runs the same message_decide. The conversation
     is read once, under its lock (conversation_locked)."""
+
+    masked = secrets_mask(text)  # scored as it will be stored
 
     def create() -> Message:
         locked = conversation_locked(conversation_id=conversation_id, bot_id=bot_id)
@@ -173,7 +190,6 @@ def message_post(
             if stored:  # a retry of a turn stored before the handoff
                 raise AlreadyStored(stored)
             raise ConversationClosed("The conversation has been handed to a human agent.")
-        masked = secrets_mask(text)  # scored as it will be stored
         turn = Message(conversation=locked, sender=sender, text=masked, confidence=confidence)
         decision = None
         if decide_now:
@@ -194,15 +210,14 @@ def message_post(
     if external_id is None:
         with transaction.atomic():
             return create(), True
-    try:
-        return create_once(
-            Message,
-            lookup={"conversation_id": conversation_id, "external_id": external_id},
-            create=create,
-            retries_are_rare=True,
-        )
-    except AlreadyStored as stored:
-        return stored.message, False
+    expected = {"sender": sender, "text": masked, "confidence": confidence}
+    return create_once(
+        Message,
+        lookup={"conversation_id": conversation_id, "external_id": external_id},
+        create=create,
+        changed=(lambda stored: fields_changed(stored, expected)) if retry_must_match else None,
+        retries_are_rare=True,
+    )
 
 
 def message_decide(*, message_id: int) -> dict[str, Any]:
@@ -254,9 +269,15 @@ def action_record(
     outcome: str | None,
     detail: str = "",
     summary: str = "",
+    retry_must_match: bool = False,
 ) -> tuple[AIAction, bool]:
     """Record an action the AI took or wants to take, checked against its authorised scope;
-    `summary` is what the AI would hand over if the action makes it hand off."""
+    `summary` is what the AI would hand over if the action makes it hand off. A retry returns
+    the first record (with `retry_must_match`, IdempotencyConflict when its name, params,
+    outcome or detail differ)."""
+    masked_params = secrets_mask_json(params)
+    masked_detail = secrets_mask(detail)
+    reported_outcome = outcome or AIAction.Outcome.SUCCEEDED
 
     def create() -> AIAction:
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -264,9 +285,9 @@ def action_record(
             conversation=locked,
             external_id=external_id,
             name=name,
-            params=secrets_mask_json(params),
-            outcome=outcome or AIAction.Outcome.SUCCEEDED,
-            detail=secrets_mask(detail),
+            params=masked_params,
+            outcome=reported_outcome,
+            detail=masked_detail,
         )
         action.save()
         action.decision = decisions.decision_after_action(
@@ -275,6 +296,15 @@ def action_record(
         action.save(update_fields=["decision"])
         return action
 
+    def changed(stored: AIAction) -> list[str]:
+        expected: dict[str, Any] = {"name": name, "params": masked_params, "detail": masked_detail}
+        if not stored.rule:  # a blocked action is stored as blocked, whatever was reported
+            expected["outcome"] = reported_outcome
+        return fields_changed(stored, expected)
+
     return create_once(
-        AIAction, lookup={"conversation": conversation, "external_id": external_id}, create=create
+        AIAction,
+        lookup={"conversation": conversation, "external_id": external_id},
+        create=create,
+        changed=changed if retry_must_match else None,
     )

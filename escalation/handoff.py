@@ -8,7 +8,7 @@ from django.utils import timezone
 from agents_console.audit import audit_record
 from escalation import conversations, events
 from escalation.capacity import capacity_estimate
-from escalation.idempotency import create_once
+from escalation.idempotency import AlreadyStored, create_once, fields_changed
 from escalation.models import AgentProfile, Conversation, Handoff, Message, RoutingRule, Team
 from escalation.redaction import secrets_mask
 from escalation.summary import summary_write
@@ -28,9 +28,12 @@ def handoff_create(
     reason: str = "",
     triggers: list[dict[str, Any]] | None = None,
     team: Team | None = None,
+    retry_must_match: bool = False,
 ) -> tuple[Handoff, bool]:
     """Queue the conversation for a human with its packet; at most one open handoff each.
-    With no team named, the policy's routing rules choose one, else the default team."""
+    With no team named, the policy's routing rules choose one, else the default team. A retry
+    (the same external_id) answers the first handoff; with `retry_must_match`, one with
+    another summary, reason or team is refused: IdempotencyConflict."""
 
     def create() -> Handoff:
         locked = (
@@ -40,6 +43,8 @@ def handoff_create(
         )
         current = locked.handoffs.filter(status__in=Handoff.OPEN_STATUSES).first()
         if current is not None:
+            if external_id is not None and current.external_id == external_id:
+                raise AlreadyStored(current)  # a retry that waited for the first to commit
             raise HandoffAlreadyOpen(current)
         now = timezone.now()
         routed_to = team or team_route(conversation=locked, triggers=triggers or [])
@@ -78,8 +83,20 @@ def handoff_create(
     if external_id is None:
         with transaction.atomic():
             return create(), True
+
+    def changed(stored: Handoff) -> list[str]:
+        expected: dict[str, Any] = {"reason": secrets_mask(reason)}
+        if summary.strip():  # else the system wrote one
+            expected["summary"] = secrets_mask(summary.strip())
+        if team is not None:  # else routing chose one
+            expected["team"] = team
+        return fields_changed(stored, expected)
+
     return create_once(
-        Handoff, lookup={"conversation": conversation, "external_id": external_id}, create=create
+        Handoff,
+        lookup={"conversation": conversation, "external_id": external_id},
+        create=create,
+        changed=changed if retry_must_match else None,
     )
 
 
@@ -117,13 +134,21 @@ def agent_lock_capacity(*, agent: Any) -> AgentProfile:
     two claims by the same agent cannot both squeeze under the limit."""
     AgentProfile.objects.get_or_create(user=agent)
     profile = AgentProfile.objects.select_for_update().get(user=agent)
-    load = Handoff.objects.filter(claimed_by=agent, status=Handoff.Status.CLAIMED).count()
-    if load >= profile.max_concurrent_cases:
-        raise AgentAtCapacity(
-            f"{agent_name(agent)} already holds {load} case(s), the most allowed "
-            f"({profile.max_concurrent_cases}). Resolve or return one first."
-        )
+    refusal = agent_capacity_refusal(agent=agent, profile=profile)
+    if refusal:
+        raise AgentAtCapacity(refusal)
     return profile
+
+
+def agent_capacity_refusal(*, agent: Any, profile: AgentProfile) -> str:
+    """Why the agent may take no further case, or "" when they may."""
+    load = Handoff.objects.filter(claimed_by=agent, status=Handoff.Status.CLAIMED).count()
+    if load < profile.max_concurrent_cases:
+        return ""
+    return (
+        f"{agent_name(agent)} already holds {load} case(s), the most allowed "
+        f"({profile.max_concurrent_cases}). Resolve or return one first."
+    )
 
 
 def joined_text(agent: Any) -> str:
@@ -223,6 +248,7 @@ def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
 
 def handoff_resolve(*, handoff: Handoff, agent: Any, resolution: str, note: str = "") -> Handoff:
     """Close a claimed handoff with its outcome; a second resolve changes nothing."""
+    note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(
@@ -286,6 +312,7 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
     """Return the conversation to the AI with the agent's note for it. Soft triggers then wait
     for the policy's grace (decisions.handback_grace_applies), so the AI's next unsure reply
     does not send the case straight back to a human in a loop."""
+    note = secrets_mask(note)
     with transaction.atomic():
         now = timezone.now()
         done = Handoff.objects.filter(

@@ -42,8 +42,12 @@ def database_url(settings_dict: Mapping[str, Any]) -> str:
 
 
 def child_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child process: this one's, with its key, so that a session or a
+    CSRF token one of them signs is good in the other (and a key this process made up for
+    itself counts as configured there)."""
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "escalation.settings")
+    env["SECRET_KEY"] = settings.SECRET_KEY
     env.update(overrides or {})
     return env
 
@@ -120,7 +124,7 @@ def celery_worker(
     """A Celery worker process on the broker of `env` (or the configured one), once it answers
     a ping; with eager Celery (no broker) there is nothing to start and it yields None."""
     broker_url = (env or {}).get("REDIS_URL") or settings.CELERY_BROKER_URL
-    if broker_url == "memory://":
+    if broker_url.startswith("memory://"):
         yield None
         return
     hostname = f"{name}-{os.getpid()}-{free_port()}@localhost"

@@ -1,44 +1,57 @@
 """Secrets customers type (card numbers, security codes, IBANs, passwords) are masked before
-anything stores or shows them. Precise on purpose: order and phone numbers stay readable."""
+anything stores or shows them. Precise on purpose: order and phone numbers stay readable.
+Candidates are found by pattern and confirmed by python-stdnum's checks (Luhn for cards, the
+country's format and checksum for IBANs)."""
 
 import re
 from typing import Any
 
+from stdnum import iban as iban_number
+from stdnum import luhn
+
 DOT = "•"
 
-# A run of digit groups split by single spaces or dashes, not part of a decimal number; a card
-# number is 13 to 19 of its digits, in whole groups.
-DIGIT_RUN = re.compile(r"(?<![\d.,])\d+(?:[ -]\d+)*(?![\d]|[.,]\d)")
+# A run of digit groups split by single spaces, dashes or dots, not part of a decimal number; a
+# card number is 13 to 19 of its digits, in whole groups. A run that starts with "+" is a phone
+# number and is left whole.
+DIGIT_RUN = re.compile(r"(?<![\d.,])\+?\d+(?:[ .-]\d+)*(?![\d]|,\d)")
 SECURITY_CODE = re.compile(
     r"\b(cvv2?|cvc2?|csc|cid|security code|card code)(\W{0,3}(?:is\W{1,3})?)(\d{3,4})\b",
     re.IGNORECASE,
 )
-IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)\b")
+# Country code, check digits, then groups of four (the last one shorter), in either case.
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
+# "password: x", "my pw is x", "the password for my account is x", "my password's x".
 PASSWORD = re.compile(
-    r"\b(password|passcode|passwort|contraseña|mot de passe|pin)(\s*(?::|=|\bis\b)\s*)(\S+)",
+    r"\b(passwords?|passcode|passphrase|passwort|contraseña|mot de passe|pin|pwd?)"
+    r"((?:\s+(?:for|of|on|to)(?:\s+[^\s:=]+){1,4}?)?"
+    r"\s*(?::|=|['\u2019]s\b|\bis\b|\bwas\b)\s*)"
+    r"(\S+)",
     re.IGNORECASE,
 )
 
 
-def luhn_is_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def iban_is_valid(iban: str) -> bool:
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+def card_number_is_plausible(groups: list[str]) -> bool:
+    """A payment card's number as people copy it from the card: a network's (ISO/IEC 7812: it
+    starts with 2 to 6; others are airline, fleet or national numbers), printed unbroken, in
+    fours (the last group shorter) or in Amex's and Diners' 4-6-5 and 4-6-4, and Luhn-valid.
+    Order numbers grouped otherwise (112-4839201-1234567) stay."""
+    digits = "".join(groups)
+    lengths = [len(group) for group in groups]
+    printed = (
+        len(groups) == 1
+        or lengths in ([4, 6, 5], [4, 6, 4])
+        or (all(length == 4 for length in lengths[:-1]) and lengths[-1] <= 4)
+    )
+    return printed and 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn.is_valid(digits)
 
 
 def card_mask(match: re.Match[str]) -> str:
-    """The first Luhn-valid card number in the run (the longest at its start), masked: a card
-    typed with its security code or expiry straight after is still found."""
-    parts = re.split(r"([ -])", match.group())  # groups at even indexes, separators between
+    """The first card number in the run (the longest at its start), masked: a card typed with
+    its security code or expiry straight after is still found."""
+    if match.group().startswith("+"):
+        return match.group()
+    parts = re.split(r"([ .-])", match.group())  # groups at even indexes, separators between
     groups = parts[::2]
     for start in range(len(groups)):
         found = None
@@ -47,7 +60,7 @@ def card_mask(match: re.Match[str]) -> str:
             digits += groups[end]
             if len(digits) > 19:
                 break
-            if len(digits) >= 13 and luhn_is_valid(digits):
+            if card_number_is_plausible(groups[start : end + 1]):
                 found = (end, digits)
         if found is not None:
             end, digits = found
@@ -57,10 +70,16 @@ def card_mask(match: re.Match[str]) -> str:
 
 
 def iban_mask(match: re.Match[str]) -> str:
-    iban = match.group(1).replace(" ", "")
-    if not iban_is_valid(iban):
-        return match.group()
-    return f"{iban[:2]}{DOT * 2} {DOT * 4} {DOT * 4} {iban[-4:]}"
+    """The longest valid IBAN at the start of the match, masked: a word of four letters typed
+    after an IBAN is taken in by the pattern, and left as it was."""
+    parts = match.group().split(" ")
+    for end in range(len(parts), 0, -1):
+        candidate = " ".join(parts[:end])
+        if iban_number.is_valid(candidate):
+            compact = iban_number.compact(candidate)
+            masked = f"{compact[:2]}{DOT * 2} {DOT * 4} {DOT * 4} {compact[-4:]}"
+            return " ".join([masked, *parts[end:]])
+    return match.group()
 
 
 def secrets_mask(text: str) -> str:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -13,9 +14,21 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-handover-development-key-change-me")
+# The key signs sessions and CSRF tokens. Production sets SECRET_KEY, or SECRET_KEY_FILE (a
+# mounted secret); `make run` writes a random one to var/secret_key on its first run. With
+# neither, the process makes one up for itself alone, and outside DEBUG every command and the
+# server refuse to start (escalation/checks.py); the servers a test or the benchmark starts are
+# handed the key of the process that starts them (escalation/processes.py).
+SECRET_KEY_FILE = Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key")))
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.is_file() else ""
+)
+SECRET_KEY_IS_CONFIGURED = bool(SECRET_KEY)
+if not SECRET_KEY_IS_CONFIGURED:
+    SECRET_KEY = get_random_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "escalation.refusals.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",
@@ -132,7 +145,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "escalation.channel_layer.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"  # named, or kombu warns on every connection
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # No result backend: a task's result is what it wrote to the database, and nothing waits on
@@ -187,8 +200,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Unset, each email is one line in the log (EMAIL_URL=consolemail:// prints them whole).
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "escalation.mail.OneLineEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handover <support@handover.localhost>")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -262,9 +278,16 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusal_one_line": {"()": "escalation.logs.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["refusal_one_line"]},
+        # A line for every task that succeeded, periodic sweeps included, buries the ones a
+        # person reads; failures are still logged, as errors.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # Webhooks to external bots: attempts per event, back-off base (doubling) and the HTTP timeout.
@@ -280,7 +303,9 @@ CELERY_BEAT_SCHEDULE["console-sweep"] = {
     "schedule": float(CONSOLE_SWEEP_SECONDS),
 }
 # Measuring the handover (surveys app): the survey link, first-contact resolution, the dashboard.
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# The address customers reach this server at, for the survey links sent by email and into the
+# chat; unset, the local server on PORT (the one `make run` serves on).
+SITE_URL = env.str("SITE_URL", default="") or f"http://127.0.0.1:{env.int('PORT', default=8000)}"
 SURVEY_DELAY_SECONDS = env.int("SURVEY_DELAY_SECONDS", default=60)
 SURVEY_MAX_AGE_DAYS = env.int("SURVEY_MAX_AGE_DAYS", default=14)
 FCR_WINDOW_DAYS = env.int("FCR_WINDOW_DAYS", default=7)

@@ -6,6 +6,8 @@ from escalation import views
 from escalation.api import api
 from surveys import urls as surveys_urls
 
+handler403 = "escalation.refusals.permission_denied"
+
 admin.site.site_header = "Handover administration"
 admin.site.site_title = "Handover"
 

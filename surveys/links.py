@@ -1,32 +1,34 @@
-"""The survey: created once per handoff, its signed single-use link sent by email and into the
-chat, and answered once."""
+"""The survey: created once per handoff, its single-use link sent by email and into the chat,
+and answered once. The link carries a random token of its own, of which only the hash is kept:
+it names no survey, and nobody who has not been sent it can make one up."""
 
+import string
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from escalation.conversations import message_add
 from escalation.models import Handoff, Message
 from escalation.redaction import secrets_mask
 from surveys.models import Survey
 
-SALT = "surveys.link"
+
+def survey_token_new() -> str:
+    """A fresh token: 43 letters (245 bits). Letters only, because the chat line is masked like
+    every message, and digits in it could read as a card number or an IBAN."""
+    return get_random_string(43, allowed_chars=string.ascii_letters)
 
 
-def survey_token(*, survey: Survey) -> str:
-    return signing.TimestampSigner(salt=SALT).sign(str(survey.pk))
-
-
-def survey_url(*, survey: Survey) -> str:
-    path = reverse("survey", kwargs={"token": survey_token(survey=survey)})
+def survey_url(*, token: str) -> str:
+    path = reverse("survey", kwargs={"token": token})
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -43,43 +45,31 @@ class LinkCheck:
 
 
 def survey_from_token(*, token: str) -> LinkCheck:
-    """The survey a link opens, or why it does not: tampered, expired or already answered."""
-    signer = signing.TimestampSigner(salt=SALT)
-    try:
-        pk = signer.unsign(token, max_age=timedelta(days=settings.SURVEY_MAX_AGE_DAYS))
-    except signing.SignatureExpired:
+    """The survey a link opens, or why it does not: unknown, expired or already answered."""
+    survey = Survey.objects.filter(token_hash=Survey.hash(token)).select_related("handoff").first()
+    if survey is None or survey.sent_at is None:
+        return LinkCheck(None, LinkProblem.TAMPERED)
+    if timezone.now() > survey.sent_at + timedelta(days=settings.SURVEY_MAX_AGE_DAYS):
         return LinkCheck(None, LinkProblem.EXPIRED)
-    except signing.BadSignature:
-        return LinkCheck(None, LinkProblem.TAMPERED)
-    survey = Survey.objects.filter(pk=pk).select_related("handoff").first()
-    if survey is None:
-        return LinkCheck(None, LinkProblem.TAMPERED)
     if survey.is_answered:
         return LinkCheck(survey, LinkProblem.USED)
     return LinkCheck(survey, None)
 
 
 def survey_send(*, handoff: Handoff) -> Survey | None:
-    """Create the handoff's survey and send its link; None when it was already sent (a second
-    run of the task changes nothing). A run that died after the survey was created and before
-    the email went out is completed by the next one."""
+    """Create the handoff's survey and send its link, by email and into the chat; None when it
+    was already sent (a second run of the task changes nothing). The link's token is stored,
+    hashed, with the chat line once the email has gone: a run that died or whose email failed
+    before that leaves the survey unsent, and the next run sends it with a new token."""
     handoff = Handoff.objects.select_related("conversation__customer").get(pk=handoff.pk)
     if handoff.status != Handoff.Status.RESOLVED:
         return None
     email = handoff.conversation.customer.email
-    try:
-        with transaction.atomic():
-            survey = Survey.objects.create(handoff=handoff, email=email)
-            message_add(
-                conversation=handoff.conversation,
-                sender=Message.Sender.SYSTEM,
-                text=f"Did the handover help? Tell us in a minute: {survey_url(survey=survey)}",
-            )
-    except IntegrityError:
-        survey = Survey.objects.get(handoff=handoff)
+    survey, _ = Survey.objects.get_or_create(handoff=handoff, defaults={"email": email})
     if survey.sent_at is not None:
         return None
-    link = survey_url(survey=survey)
+    token = survey_token_new()
+    link = survey_url(token=token)
     if email:
         context = {
             "name": handoff.conversation.customer.name,
@@ -93,7 +83,18 @@ def survey_send(*, handoff: Handoff) -> Survey | None:
         )
         mail.attach_alternative(render_to_string("surveys/survey_email.html", context), "text/html")
         mail.send()
-    Survey.objects.filter(pk=survey.pk).update(sent_at=timezone.now())
+    with transaction.atomic():
+        sent = Survey.objects.filter(pk=survey.pk, sent_at__isnull=True).update(
+            sent_at=timezone.now(), token_hash=Survey.hash(token)
+        )
+        if not sent:
+            return None  # another run sent it meanwhile
+        message_add(
+            conversation=handoff.conversation,
+            sender=Message.Sender.SYSTEM,
+            text=f"Did the handover help? Tell us in a minute: {link}",
+        )
+    survey.refresh_from_db()
     return survey
 
 

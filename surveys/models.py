@@ -1,3 +1,5 @@
+import hashlib
+
 from django.db import models
 from django.db.models import Q
 
@@ -57,12 +59,21 @@ class HandoffOutcome(models.Model):
 
 
 class Survey(models.Model):
-    """The post-contact survey: one per handoff, answered once through a signed link."""
+    """The post-contact survey: one per handoff, answered once through its link, which carries
+    a random token (only its hash is kept) and expires SURVEY_MAX_AGE_DAYS after it was sent."""
 
     handoff = models.OneToOneField(Handoff, on_delete=models.CASCADE, related_name="survey")
     email = models.EmailField(blank=True, help_text="Where the link was sent, if anywhere.")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the link's token; empty until the link is sent.",
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     did_help = models.BooleanField(null=True, blank=True)
     had_to_repeat = models.BooleanField(null=True, blank=True)
@@ -83,3 +94,7 @@ class Survey(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

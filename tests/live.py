@@ -2,6 +2,7 @@
 session cookie and a CSRF token, and websockets."""
 
 import json
+import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -9,6 +10,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils.crypto import get_random_string
@@ -16,6 +18,13 @@ from websockets.exceptions import InvalidHandshake, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 CSRF = get_random_string(32)
+
+# For the tests that stop and start a Redis of their own (escalation.processes.redis_server):
+# the embedded defaults need no Redis, so a machine without one skips them and says why.
+needs_redis_server = pytest.mark.skipif(
+    shutil.which("redis-server") is None,
+    reason="starts a redis-server of its own: apt-get install redis-server",
+)
 
 
 def session_headers(user: User) -> dict[str, str]:

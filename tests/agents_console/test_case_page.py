@@ -72,7 +72,7 @@ def test_opening_a_case_is_audited(agent_client: Client, agent: Any, queued: Han
 def test_audit_trail_is_shown(agent_client: Client, claimed: Handoff) -> None:
     content = agent_client.get(f"/console/cases/{claimed.pk}/").content.decode()
 
-    assert "Ana Silva — Claimed" in content
+    assert "Claimed by Ana Silva" in content
 
 
 def test_transcript_poll_partial(agent_client: Client, claimed: Handoff) -> None:
@@ -119,3 +119,61 @@ def test_why_it_escalated_says_each_reason_once(agent_client: Client) -> None:
 
     assert repeated_page.count(evidence) == 1
     assert "Customer is a VIP" in own_page and evidence in own_page
+
+
+def test_a_case_the_sweep_returned_opens_and_names_the_system(
+    agent: Any, other_agent: Any, claimed: Handoff
+) -> None:
+    from agents_console.tasks import console_sweep
+    from escalation.models import AgentProfile
+
+    AgentProfile.objects.filter(user=agent).update(presence="away")
+    console_sweep()
+
+    response = logged_in(other_agent).get(f"/console/cases/{claimed.pk}/")
+
+    assert response.status_code == 200
+    assert "Returned to the queue by the system: Ana Silva was away" in response.content.decode()
+
+
+def test_a_note_whose_author_was_deleted_still_shows(
+    agent_client: Client, other_agent: Any, claimed: Handoff
+) -> None:
+    from agents_console.models import Note
+
+    Note.objects.create(handoff=claimed, author=other_agent, text="Check the chargeback first.")
+    other_agent.delete()
+
+    content = agent_client.get(f"/console/cases/{claimed.pk}/").content.decode()
+
+    assert "<strong>A former colleague</strong>" in content
+    assert "Check the chargeback first." in content
+
+
+def test_the_case_page_is_headed_by_the_customer_and_case(
+    agent_client: Client, queued: Handoff
+) -> None:
+    content = agent_client.get(f"/console/cases/{queued.pk}/").content.decode()
+
+    assert content.count("<h1") == 1
+    assert f'Tom Becker <span class="muted">· Case {queued.pk}</span></h1>' in content
+
+
+def test_an_agent_at_capacity_is_told_why_instead_of_offered_the_claim(db: None) -> None:
+    from escalation.handoff import handoff_claim
+    from tests.factories import console_agent
+
+    agent = console_agent(username="cat", first_name="Cat", max_cases=1)
+    handoff_claim(handoff=HandoffFactory(), agent=agent)
+    waiting = HandoffFactory()
+
+    content = logged_in(agent).get(f"/console/cases/{waiting.pk}/").content.decode()
+
+    assert "Claim this case" not in content
+    assert "Cat already holds 1 case(s), the most allowed (1)." in content
+
+
+def test_an_agent_with_room_is_offered_the_claim(agent_client: Client, queued: Handoff) -> None:
+    content = agent_client.get(f"/console/cases/{queued.pk}/").content.decode()
+
+    assert "Claim this case" in content

@@ -16,7 +16,14 @@ from escalation.asgi import application
 from escalation.conversations import message_add, message_post
 from escalation.handoff import handoff_claim, handoff_create, handoff_reply
 from escalation.models import AgentProfile, Handoff
-from tests.factories import ConversationFactory, HandoffFactory, UserFactory, console_agent
+from tests.factories import (
+    ConversationFactory,
+    HandoffFactory,
+    TeamFactory,
+    UserFactory,
+    console_agent,
+    supervisor_user,
+)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +39,7 @@ def session_cookie(user: Any) -> bytes:
 
 
 async def connect(path: str, user: Any = None, origin: bytes = ORIGIN) -> WebsocketCommunicator:
-    headers = [(b"origin", origin)]
+    headers = [(b"host", b"testserver"), (b"origin", origin)]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
     return WebsocketCommunicator(application, path, headers=headers)
@@ -265,4 +272,45 @@ async def test_a_broadcast_event_is_forwarded_without_a_database_cleanup(monkeyp
 
     assert await communicator.receive_from(timeout=5) == '<li id="x">hi</li>'
     assert cleanups == []
+    await communicator.disconnect()
+
+
+async def billing_case() -> Handoff:
+    return await sync_to_async(HandoffFactory)(
+        team=await sync_to_async(TeamFactory)(slug="billing")
+    )
+
+
+async def test_case_socket_of_an_agent_outside_the_team_is_refused_before_accepting() -> None:
+    handoff = await billing_case()
+    shipping = await sync_to_async(TeamFactory)(slug="shipping")
+    outsider = await sync_to_async(console_agent)(teams=(shipping,))
+    communicator = await connect(f"/ws/console/cases/{handoff.pk}/", outsider)
+
+    connected, code = await communicator.connect()
+
+    assert (connected, code) == (False, 4403)
+    assert not await sync_to_async(CaseViewer.objects.exists)()
+
+
+async def test_case_socket_of_a_team_member_is_accepted() -> None:
+    handoff = await billing_case()
+    member = await sync_to_async(console_agent)(teams=(handoff.team,))
+    communicator = await connect(f"/ws/console/cases/{handoff.pk}/", member)
+
+    connected, _ = await communicator.connect()
+
+    assert connected
+    await communicator.disconnect()
+
+
+async def test_case_socket_of_a_supervisor_is_accepted() -> None:
+    handoff = await billing_case()
+    communicator = await connect(
+        f"/ws/console/cases/{handoff.pk}/", await sync_to_async(supervisor_user)()
+    )
+
+    connected, _ = await communicator.connect()
+
+    assert connected
     await communicator.disconnect()

@@ -27,7 +27,7 @@ def test_case_of_an_agent_who_went_away_returns_to_the_queue(agent: Any, claimed
     claimed.refresh_from_db()
     assert claimed.status == "queued"
     last = Message.objects.filter(conversation=claimed.conversation).last()
-    assert "the agent went away" in last.text
+    assert "Ana Silva was away" in last.text
 
 
 def test_case_not_answered_within_the_policy_time_returns_to_the_queue(
@@ -39,7 +39,7 @@ def test_case_not_answered_within_the_policy_time_returns_to_the_queue(
         released = cases_release_stale()
 
     assert released == [claimed.pk]
-    assert "did not answer in time" in claimed.conversation.messages.last().text
+    assert "Ana Silva did not answer in time" in claimed.conversation.messages.last().text
 
 
 def test_answered_case_stays_with_its_agent(agent: Any, claimed: Handoff) -> None:

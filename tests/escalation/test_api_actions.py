@@ -1,5 +1,7 @@
 from typing import Any
 
+import pytest
+
 from escalation.models import AIAction
 from tests.conftest import BotClient
 
@@ -38,6 +40,48 @@ def test_retry_returns_the_first_result(bot_client: BotClient, scope: None) -> N
     assert AIAction.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "issue_credit"},
+        {"params": {"order": "9999"}},
+        {"outcome": "failed"},
+        {"detail": "status: lost"},
+    ],
+    ids=["name", "params", "outcome", "detail"],
+)
+def test_a_retry_with_other_values_is_an_idempotency_conflict(
+    bot_client: BotClient, scope: None, change: dict[str, object]
+) -> None:
+    conversation = bot_client.open_conversation()
+    first = post_action(bot_client, conversation["id"]).json()
+
+    response = post_action(bot_client, conversation["id"], **change)
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "idempotency_conflict"
+    assert next(iter(change)) in error["message"]
+    stored = AIAction.objects.get()
+    assert (stored.name, stored.params, stored.detail) == (
+        first["name"],
+        first["params"],
+        first["detail"],
+    )
+
+
+def test_a_retry_of_a_blocked_action_answers_the_first(bot_client: BotClient, scope: None) -> None:
+    """The scope check stores it as blocked; the retry still reports what the bot did."""
+    conversation = bot_client.open_conversation()
+    body = {"name": "issue_credit", "params": {"amount": 80}, "outcome": "succeeded"}
+    first = post_action(bot_client, conversation["id"], **body)
+
+    retry = post_action(bot_client, conversation["id"], **body)
+
+    assert first.json()["outcome"] == "blocked"
+    assert (retry.status_code, retry.json()) == (200, first.json())
+
+
 def test_deeply_nested_params_are_422(bot_client: BotClient) -> None:
     conversation = bot_client.open_conversation()
     params: dict[str, object] = {}
@@ -47,6 +91,41 @@ def test_deeply_nested_params_are_422(bot_client: BotClient) -> None:
         node = node["x"]  # type: ignore[assignment]
     response = post_action(bot_client, conversation["id"], params=params)
     assert response.status_code == 422
+    assert not AIAction.objects.exists()
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e309"])
+def test_params_with_a_number_json_cannot_hold_are_422(bot_client: BotClient, number: str) -> None:
+    conversation = bot_client.open_conversation()
+    body = f'{{"external_id": "a1", "name": "lookup_order", "params": {{"order": {number}}}}}'
+
+    response = bot_client.post(f"/conversations/{conversation['id']}/actions", body)
+
+    assert response.status_code == 422
+    assert "params" in response.json()["error"]["message"]
+    assert not AIAction.objects.exists()
+
+
+def test_an_integer_too_long_to_read_is_400(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    body = '{"external_id": "a1", "name": "lookup_order", "params": {"n": ' + "9" * 5000 + "}}"
+
+    response = bot_client.post(f"/conversations/{conversation['id']}/actions", body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+    assert not AIAction.objects.exists()
+
+
+def test_a_body_nested_thousands_deep_is_400(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    nested = "[" * 30_000 + "]" * 30_000
+    body = f'{{"external_id": "a1", "name": "lookup_order", "params": {{"n": {nested}}}}}'
+
+    response = bot_client.post(f"/conversations/{conversation['id']}/actions", body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
     assert not AIAction.objects.exists()
 
 

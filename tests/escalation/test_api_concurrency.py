@@ -71,3 +71,19 @@ def test_concurrent_handoffs_with_different_ids_open_one(bot_client: BotClient) 
 
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
     assert Handoff.objects.filter(conversation_id=cid).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_of_one_handoff_all_answer_the_first(bot_client: BotClient) -> None:
+    cid = bot_client.open_conversation()["id"]
+
+    def post() -> Any:
+        client = BotClient(bot_client.bot, bot_client.key)
+        return client.post(f"/conversations/{cid}/handoff", {"external_id": "h1"})
+
+    responses = race(20, post)
+
+    assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
+    first = next(r.json() for r in responses if r.status_code == 201)
+    assert all(r.json() == first for r in responses)  # jsonb may reorder keys: compare values
+    assert Handoff.objects.filter(conversation_id=cid).count() == 1

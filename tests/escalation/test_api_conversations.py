@@ -1,5 +1,7 @@
 from typing import Any
 
+import pytest
+
 from escalation.models import Conversation, Customer
 from tests.conftest import BotClient
 
@@ -46,6 +48,29 @@ def test_retry_answers_the_same_and_stores_one_row(bot_client: BotClient) -> Non
     assert Customer.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"channel": "email"},
+        {"callback_url": "https://other.example.com/hooks"},
+        {"customer": BODY["customer"] | {"external_id": "cust-10"}},
+    ],
+    ids=["channel", "callback_url", "customer"],
+)
+def test_a_retry_for_another_conversation_is_an_idempotency_conflict(
+    bot_client: BotClient, change: dict[str, Any]
+) -> None:
+    bot_client.post("/conversations", BODY)
+
+    response = bot_client.post("/conversations", BODY | change)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_conflict"
+    conversation = Conversation.objects.get()
+    assert (conversation.channel, conversation.customer.external_id) == ("web", "cust-9")
+    assert Customer.objects.count() == 1
+
+
 def test_same_external_id_for_two_bots_is_two_conversations(
     bot_client: BotClient, other_bot_client: BotClient
 ) -> None:
@@ -80,6 +105,38 @@ def test_bad_email_and_callback_are_422(bot_client: BotClient) -> None:
     body = BODY | {"customer": BODY["customer"] | {"email": "not-an-email"}}
     assert bot_client.post("/conversations", body).status_code == 422
     assert bot_client.post("/conversations", BODY | {"callback_url": "ftp://x"}).status_code == 422
+
+
+def test_a_verification_time_past_the_last_utc_year_is_422(bot_client: BotClient) -> None:
+    """In UTC this moment is in the year 10000, past what a datetime can hold."""
+    customer = BODY["customer"] | {"verified_at": "9999-12-31T23:59:59-23:59"}
+
+    response = bot_client.post("/conversations", BODY | {"customer": customer})
+
+    assert response.status_code == 422
+    assert "9998" in response.json()["error"]["message"]
+    assert not Conversation.objects.exists()
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("verified", [0, 1, "true"])
+def test_verified_must_be_a_json_boolean(bot_client: BotClient, verified: object) -> None:
+    customer = BODY["customer"] | {"verified": verified}
+
+    response = bot_client.post("/conversations", BODY | {"customer": customer})
+
+    assert response.status_code == 422
+    assert "customer.verified" in response.json()["error"]["message"]
+    assert not Customer.objects.exists()
+
+
+def test_a_verification_time_without_its_offset_is_422(bot_client: BotClient) -> None:
+    customer = BODY["customer"] | {"verified_at": "2026-11-29T10:00:00"}
+
+    response = bot_client.post("/conversations", BODY | {"customer": customer})
+
+    assert response.status_code == 422
+    assert "offset" in response.json()["error"]["message"]
 
 
 def test_malformed_json_is_400(bot_client: BotClient) -> None:

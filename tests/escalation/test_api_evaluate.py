@@ -22,6 +22,15 @@ def test_confidence_is_required(bot_client: BotClient) -> None:
     assert "draft_confidence" in response.json()["error"]["message"]
 
 
+def test_confidence_must_be_a_json_number(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    response = bot_client.post(
+        f"/conversations/{conversation['id']}/evaluate", {"draft_confidence": False}
+    )
+    assert response.status_code == 422
+    assert "draft_confidence" in response.json()["error"]["message"]
+
+
 def evaluate(bot_client: BotClient, cid: int, confidence: float) -> dict[str, Any]:
     response = bot_client.post(
         f"/conversations/{cid}/evaluate",

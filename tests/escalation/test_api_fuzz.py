@@ -1,58 +1,91 @@
-"""Schema-driven fuzzing of the Bot API: whatever a bot sends, valid or not, the answer is
-never a server error, and every refusal is the error envelope."""
+"""Schemathesis over the whole Bot API, as a generated client would use it: every operation,
+valid and invalid inputs, and the stateful links between them (a conversation's id into its
+messages, actions and handoff), against a live server on the test database. Its checks
+include that the answer is never a server error, that every answer is in the document, and
+that what the document allows is accepted and what it forbids is refused."""
 
+import subprocess
+import sys
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
 
-from tests.conftest import BotClient
+from escalation.models import ActionLimit, AuthorisedAction
+from tests.escalation.webhook_server import endpoint_serve
+from tests.factories import TeamFactory, bot_with_key
+from tests.live import http
 
-MAX_EXAMPLES = 40
-
-
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+SEED = 20261201
+# Per operation and phase: the test takes 1-1.5 minutes here, the server's start included.
+MAX_EXAMPLES = 15
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 @pytest.fixture
-def fuzzing_bot(
-    bot_client: BotClient, scope: None, settings: Any
-) -> Iterator[tuple[BotClient, int]]:
-    settings.API_RATE_LIMIT = "100000/m"
-    conversation_id = bot_client.open_conversation()["id"]
-    # As in Django's test client: requests must not close the test's database connection.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield bot_client, conversation_id
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+def server_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A rate limit no run reaches. The callback URLs the run makes up name hosts anywhere:
+    the server's webhooks go to a local proxy instead, and stay on this machine."""
+    for proxy in endpoint_serve([200]):
+        proxy_url = f"http://{urlsplit(proxy.url).netloc}"
+        monkeypatch.setenv("API_RATE_LIMIT", "1000000/m")
+        monkeypatch.setenv("WEBHOOK_MAX_ATTEMPTS", "1")
+        monkeypatch.setenv("http_proxy", proxy_url)
+        monkeypatch.setenv("https_proxy", proxy_url)
+        monkeypatch.setenv("no_proxy", "127.0.0.1")  # the tests' own calls to the server
+        yield
 
 
-@schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
-def test_the_api_never_answers_a_server_error(
-    case: Any, fuzzing_bot: tuple[BotClient, int]
-) -> None:
-    bot, conversation_id = fuzzing_bot
-    if "conversation_id" in (case.path_parameters or {}):
-        case.path_parameters["conversation_id"] = conversation_id  # one the bot owns
-    response = case.call(headers={"Authorization": f"Bearer {bot.key}"})
+@pytest.fixture
+def fuzzed_server(server_environment: None, live_server_url: str) -> str:
+    return live_server_url
 
-    assert response.status_code < 500, response.text
-    if response.status_code >= 400:
-        assert response.headers.get("content-type", [""])[0].startswith("application/json"), (
-            response.status_code,
-            case.method,
-            case.formatted_path,
-            response.text[:200],
-        )
-        assert set(response.json()["error"]) == {"code", "message"}
+
+def server_state(base_url: str) -> str:
+    """For a failed run: whether the server was still there to answer."""
+    try:
+        status, _ = http("GET", f"{base_url}/healthz")
+    except OSError as exc:
+        return f"The server no longer answers: {exc}"
+    return f"The server still answers /healthz: {status}"
+
+
+def test_the_whole_api_keeps_to_its_openapi_document(fuzzed_server: str, tmp_path: Path) -> None:
+    _, key = bot_with_key(name="fuzzing-bot")
+    TeamFactory(slug="billing")  # the document lists the teams a handoff may name
+    credit = AuthorisedAction.objects.create(name="issue_credit")
+    ActionLimit.objects.create(action=credit, param="amount", maximum=50)
+
+    run = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(CONFIG),
+            "--no-color",
+            "run",
+            f"{fuzzed_server}/api/v1/openapi.json",
+            "--checks",
+            "all",
+            "--header",
+            f"Authorization: Bearer {key}",
+            "--seed",
+            str(SEED),
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--generation-database",
+            "none",
+            "--wait-for-schema",
+            "30",
+        ],
+        cwd=tmp_path,  # where it keeps its own files
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    summary = "\n".join(line[:300] for line in run.stdout.splitlines())
+    assert run.returncode == 0, f"{summary}\n{run.stderr[-2000:]}\n{server_state(fuzzed_server)}"
+    assert "Stateful" in run.stdout

@@ -43,3 +43,13 @@ def test_openapi_document_is_served(bot_client: BotClient) -> None:
     paths = response.json()["paths"]
     assert "/api/v1/conversations/{conversation_id}/evaluate" in paths
     assert "/api/v1/conversations" in paths
+
+
+def test_a_conversation_id_that_is_not_a_number_is_404(bot_client: BotClient) -> None:
+    bot_client.open_conversation()
+    response = bot_client.get("/conversations/seven")
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": "not_found",
+        "message": "No such conversation for this bot.",
+    }

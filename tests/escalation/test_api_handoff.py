@@ -1,5 +1,8 @@
+import pytest
+
 from escalation.models import Conversation, Handoff, Message
 from tests.conftest import BotClient
+from tests.factories import TeamFactory
 
 
 def test_hands_off_with_the_packet(bot_client: BotClient, scope: None) -> None:
@@ -54,6 +57,40 @@ def test_retry_returns_the_same_handoff(bot_client: BotClient) -> None:
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json() == second.json()
     assert Handoff.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"summary": "Another problem."}, {"reason": "another reason"}, {"team": "billing"}],
+    ids=["summary", "reason", "team"],
+)
+def test_a_retry_with_other_values_is_an_idempotency_conflict(
+    bot_client: BotClient, change: dict[str, str]
+) -> None:
+    TeamFactory(slug="shipping")
+    TeamFactory(slug="billing")
+    cid = bot_client.open_conversation()["id"]
+    body = {"external_id": "h1", "summary": "Order late.", "reason": "asked", "team": "shipping"}
+    bot_client.post(f"/conversations/{cid}/handoff", body)
+
+    response = bot_client.post(f"/conversations/{cid}/handoff", body | change)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_conflict"
+    handoff = Handoff.objects.get()
+    assert (handoff.summary, handoff.reason, handoff.team.slug) == (
+        "Order late.",
+        "asked",
+        "shipping",
+    )
+
+
+def test_a_retry_without_a_summary_answers_the_first(bot_client: BotClient) -> None:
+    """With no summary the system writes one: the retry cannot differ from it."""
+    cid = bot_client.open_conversation()["id"]
+    first = bot_client.post(f"/conversations/{cid}/handoff", {"external_id": "h1"})
+    retry = bot_client.post(f"/conversations/{cid}/handoff", {"external_id": "h1"})
+    assert (retry.status_code, retry.json()) == (200, first.json())
 
 
 def test_a_second_open_handoff_is_409(bot_client: BotClient) -> None:

@@ -52,11 +52,21 @@ def test_retry_returns_the_first_result_and_one_row(bot_client: BotClient) -> No
     assert Message.objects.count() == 1
 
 
-def test_reusing_an_external_id_for_other_text_is_409(bot_client: BotClient) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [{"text": "something else"}, {"sender": "ai"}, {"confidence": 0.4}],
+    ids=["text", "sender", "confidence"],
+)
+def test_reusing_an_external_id_for_another_turn_is_an_idempotency_conflict(
+    bot_client: BotClient, change: dict[str, object]
+) -> None:
     conversation = bot_client.open_conversation()
     post_message(bot_client, conversation["id"])
-    response = post_message(bot_client, conversation["id"], text="something else")
+
+    response = post_message(bot_client, conversation["id"], **change)
+
     assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_conflict"
     assert Message.objects.get().text == "Where is my order 1234?"
 
 
@@ -129,6 +139,75 @@ def test_a_timestamp_before_2000_is_422(bot_client: BotClient) -> None:
     assert response.status_code == 422
     assert "2000" in response.json()["error"]["message"]
     assert not Message.objects.exists()
+
+
+def test_a_timestamp_past_the_last_utc_year_is_422(bot_client: BotClient) -> None:
+    """In UTC this moment is in the year 10000, past what a datetime can hold."""
+    cid = bot_client.open_conversation()["id"]
+
+    response = post_message(bot_client, cid, sent_at="9999-12-31T23:59:59-23:59")
+
+    assert response.status_code == 422
+    assert "sent_at" in response.json()["error"]["message"]
+    assert not Message.objects.exists()
+
+
+def test_a_timestamp_given_as_a_number_is_422(bot_client: BotClient) -> None:
+    cid = bot_client.open_conversation()["id"]
+
+    response = post_message(bot_client, cid, sent_at=1764400000)
+
+    assert response.status_code == 422
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("confidence", [False, True, "0.9"])
+def test_confidence_must_be_a_json_number(bot_client: BotClient, confidence: object) -> None:
+    cid = bot_client.open_conversation()["id"]
+
+    response = post_message(bot_client, cid, sender="ai", confidence=confidence)
+
+    assert response.status_code == 422
+    assert "confidence" in response.json()["error"]["message"]
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("conversation_id", [2**63, 2**64, "seven"])
+def test_a_conversation_id_that_cannot_exist_is_404(
+    bot_client: BotClient, conversation_id: object
+) -> None:
+    bot_client.open_conversation()
+
+    response = bot_client.post(
+        f"/conversations/{conversation_id}/messages",
+        {"external_id": "m1", "sender": "customer", "text": "Hello"},
+    )
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert not Message.objects.exists()
+
+
+def test_text_with_half_a_surrogate_pair_is_400(bot_client: BotClient) -> None:
+    """JSON can escape a lone surrogate, which is no character: no database can store it."""
+    cid = bot_client.open_conversation()["id"]
+    body = '{"external_id": "m1", "sender": "customer", "text": "broken \\udc00 text"}'
+
+    response = bot_client.post(f"/conversations/{cid}/messages", body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+    assert not Message.objects.exists()
+
+
+def test_text_with_an_escaped_surrogate_pair_is_stored(bot_client: BotClient) -> None:
+    cid = bot_client.open_conversation()["id"]
+    body = '{"external_id": "m1", "sender": "customer", "text": "thanks \\ud83d\\ude00"}'
+
+    response = bot_client.post(f"/conversations/{cid}/messages", body)
+
+    assert response.status_code == 201
+    assert Message.objects.get().text == "thanks \U0001f600"
 
 
 def test_a_turn_runs_a_fixed_number_of_queries(

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from escalation.processes import child_env
+
 FIGURES = {
     "api_messages_throughput",
     "api_messages_p50_ms",
@@ -42,6 +44,7 @@ def test_a_small_bench_reports_every_figure_and_loses_nothing() -> None:
             "--soak-seconds=3",
         ],
         cwd=Path(__file__).resolve().parents[2],
+        env=child_env(),  # this run's key: outside DEBUG no command runs without one
         capture_output=True,
         text=True,
         timeout=300,

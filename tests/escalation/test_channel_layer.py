@@ -10,6 +10,7 @@ from django.conf import settings
 
 from escalation.channel_layer import InMemoryChannelLayer, RedisChannelLayer
 from escalation.processes import redis_server
+from tests.live import needs_redis_server
 
 pytestmark = pytest.mark.asyncio
 needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis channel layer")
@@ -33,6 +34,7 @@ async def test_many_sockets_joining_and_leaving_at_once_all_succeed() -> None:
     assert [message["html"] for message in received] == ["<p>hi</p>"] * AGENTS
 
 
+@needs_redis_server
 async def test_a_process_waiting_on_redis_is_told_when_it_goes_away() -> None:
     """Its consumers end (and daphne closes their sockets) instead of listening on a
     subscription that misses everything sent until Redis is back."""

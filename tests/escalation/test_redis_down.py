@@ -21,12 +21,15 @@ from tests.live import (
     bot_post,
     eventually,
     http,
+    needs_redis_server,
     session_headers,
     socket_first_frame,
     socket_open,
 )
 
 QUICK = 1.5  # seconds per request: what "answers promptly" means while Redis is down
+
+pytestmark = needs_redis_server
 
 
 @pytest.mark.django_db(transaction=True)

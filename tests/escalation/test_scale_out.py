@@ -20,7 +20,9 @@ from escalation.models import Handoff, Message, WebhookDelivery
 from escalation.processes import celery_worker, daphne_server, database_url, redis_server, stop
 from tests.escalation.webhook_server import Endpoint
 from tests.factories import HandoffFactory, bot_with_key, console_agent
-from tests.live import bot_post, eventually, http, session_headers, socket_open
+from tests.live import bot_post, eventually, http, needs_redis_server, session_headers, socket_open
+
+pytestmark = needs_redis_server
 
 
 @dataclass

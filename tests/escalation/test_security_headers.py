@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalation.models import Handoff, TriggerPolicy
-from surveys.links import survey_send, survey_token
+from surveys.links import survey_send
 from tests.agents_console.conftest import logged_in
 from tests.factories import HandoffFactory, UserFactory, console_agent
+from tests.surveys.conftest import survey_path
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def pages(handoff: Handoff) -> dict[str, tuple[Client, str]]:
         "case": (agent, f"/console/cases/{handoff.pk}/"),
         "metrics": (admin, "/console/metrics/"),
         "chat": (customer, "/chat/"),
-        "survey": (Client(), f"/survey/{survey_token(survey=survey)}/"),
+        "survey": (Client(), survey_path(handoff)),
         "admin": (admin, "/admin/"),
         "admin list": (admin, reverse("admin:escalation_handoff_changelist")),
         "admin change": (admin, reverse("admin:escalation_handoff_change", args=[handoff.pk])),

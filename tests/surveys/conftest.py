@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -45,3 +46,14 @@ def resolved_case(
         when += timedelta(minutes=1)
         MessageFactory(conversation=conversation, text=text, sent_at=when)
     return handoff
+
+
+def survey_path(handoff: Handoff) -> str:
+    """The path of the survey link the customer was sent into the chat (its token is kept
+    nowhere else in clear)."""
+    line = handoff.conversation.messages.filter(
+        sender=Message.Sender.SYSTEM, text__contains="/survey/"
+    ).latest("id")
+    found = re.search(r"/survey/[^/\s]+/", line.text)
+    assert found is not None, line.text
+    return found.group()

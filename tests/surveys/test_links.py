@@ -1,16 +1,20 @@
 from datetime import timedelta
+from smtplib import SMTPServerDisconnected
+from typing import Any
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.core.signing import TimestampSigner
 from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from escalation.models import Handoff, Message
-from surveys.links import SALT, survey_send, survey_token
+from surveys.links import survey_send
 from surveys.models import Survey
-from tests.surveys.conftest import resolved_case
+from tests.surveys.conftest import resolved_case, survey_path
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +27,7 @@ def handoff() -> Handoff:
 
 
 def _link(survey: Survey) -> str:
-    return f"/survey/{survey_token(survey=survey)}/"
+    return survey_path(survey.handoff)
 
 
 def test_sending_creates_a_survey_and_emails_the_link_in_text_and_html(handoff: Handoff) -> None:
@@ -106,28 +110,95 @@ def test_used_link_is_refused_and_changes_nothing(handoff: Handoff, client: Clie
 def test_tampered_link_is_refused(handoff: Handoff, client: Client) -> None:
     survey = survey_send(handoff=handoff)
     assert survey is not None
-    other_pk = str(survey.pk + 1)
-    forged = survey_token(survey=survey).replace(str(survey.pk), other_pk, 1)
-    response = client.post(f"/survey/{forged}/", ANSWER)
+    link = _link(survey)
+    token = link.split("/")[2]
+    forged = link.replace(token, token[:-1] + ("b" if token[-1] == "a" else "a"))
+    response = client.post(forged, ANSWER)
     assert response.status_code == 400
     assert b"not valid" in response.content
+    survey.refresh_from_db()
+    assert survey.answered_at is None
 
 
-def test_link_signed_for_another_purpose_is_refused(handoff: Handoff, client: Client) -> None:
+def test_link_signed_with_the_former_default_key_is_refused(
+    handoff: Handoff, client: Client
+) -> None:
     survey = survey_send(handoff=handoff)
     assert survey is not None
-    token = TimestampSigner(salt="something-else").sign(str(survey.pk))
-    assert client.get(f"/survey/{token}/").status_code == 400
-    assert SALT != "something-else"
+    former_default = "django-insecure-handover-development-key-change-me"
+    forged = TimestampSigner(key=former_default, salt="surveys.link").sign(str(survey.pk))
+    response = client.post(f"/survey/{forged}/", ANSWER)
+    assert response.status_code == 400
+    survey.refresh_from_db()
+    assert survey.answered_at is None
+
+
+def test_the_token_in_the_link_does_not_carry_the_survey_id(handoff: Handoff) -> None:
+    Survey.objects.create(pk=918273, handoff=handoff, email="ana@example.com")
+    survey = survey_send(handoff=handoff)
+    assert survey is not None and survey.pk == 918273
+    assert "918273" not in _link(survey)
+
+
+def test_only_the_hash_of_the_token_is_stored(handoff: Handoff) -> None:
+    survey = survey_send(handoff=handoff)
+    assert survey is not None
+    token = _link(survey).split("/")[2]
+    assert survey.token_hash == Survey.hash(token)
+    assert token not in str(Survey.objects.filter(pk=survey.pk).values().get())
+
+
+def test_each_survey_gets_a_token_of_its_own(handoff: Handoff) -> None:
+    other = resolved_case(before=["Where is my refund?"], after=[], start=timezone.now())
+    first, second = survey_send(handoff=handoff), survey_send(handoff=other)
+    assert first is not None and second is not None
+    assert _link(first) != _link(second)
+    assert len(_link(first).split("/")[2]) >= 40
+
+
+class FailingOnceBackend(EmailBackend):
+    """An SMTP server that drops the first connection."""
+
+    failed = False
+
+    def send_messages(self, messages: Any) -> int:
+        if not FailingOnceBackend.failed:
+            FailingOnceBackend.failed = True
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+def test_a_send_whose_email_failed_is_completed_by_the_next_run_with_a_working_link(
+    handoff: Handoff, client: Client, settings: Settings
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.FailingOnceBackend"
+    with pytest.raises(SMTPServerDisconnected):
+        survey_send(handoff=handoff)
+    assert not handoff.conversation.messages.filter(text__contains="/survey/").exists()
+
+    survey = survey_send(handoff=handoff)
+
+    assert survey is not None and survey.sent_at is not None
+    assert handoff.conversation.messages.filter(text__contains="/survey/").count() == 1
+    assert len(mail.outbox) == 1
+    assert _link(survey) in mail.outbox[0].body
+    assert client.post(_link(survey), ANSWER).status_code == 200
 
 
 def test_expired_link_is_refused_and_changes_nothing(handoff: Handoff, client: Client) -> None:
     survey = survey_send(handoff=handoff)
     assert survey is not None
     link = _link(survey)
-    with time_machine.travel(timezone.now() + timedelta(days=15)):
+    with time_machine.travel(timezone.now() + timedelta(days=14, minutes=1)):
         response = client.post(link, ANSWER)
     assert response.status_code == 410
     assert b"expired" in response.content
     survey.refresh_from_db()
     assert survey.answered_at is None
+
+
+def test_link_still_opens_just_before_it_expires(handoff: Handoff, client: Client) -> None:
+    survey = survey_send(handoff=handoff)
+    assert survey is not None
+    with time_machine.travel(timezone.now() + timedelta(days=13, hours=23)):
+        assert client.get(_link(survey)).status_code == 200

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from escalation.processes import EagerBeat, daphne_command, stop, worker_command
+from escalation.processes import EagerBeat, child_env, daphne_command, stop, worker_command
 
 
 class Command(BaseCommand):
@@ -29,14 +29,19 @@ class Command(BaseCommand):
             f"  health          {base}/healthz\n"
             "  logins (password handover-demo): agents ana, ben; supervisor sam; customer maria\n"
         )
+        # The children's survey links point at the port served (SITE_URL follows PORT).
+        env = child_env({"PORT": str(port)})
         worker = beat = None
         if settings.CELERY_TASK_ALWAYS_EAGER:
             beat = EagerBeat(settings.CELERY_BEAT_SCHEDULE)
             beat.start()
         else:
-            worker = subprocess.Popen(worker_command("-B", "-l", "info"))  # noqa: S603
+            # Warnings and errors only: at info a worker with beat logs three lines for every
+            # periodic task, twice a minute.
+            command = worker_command("-B", "-l", "warning")
+            worker = subprocess.Popen(command, env=env)  # noqa: S603
         try:
-            subprocess.run(daphne_command(host, port), check=False)  # noqa: S603
+            subprocess.run(daphne_command(host, port), env=env, check=False)  # noqa: S603
         except KeyboardInterrupt:
             pass
         finally:
