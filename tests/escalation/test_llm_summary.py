@@ -166,7 +166,11 @@ async def test_the_case_screen_swaps_in_the_written_summary_live(
     communicator = WebsocketCommunicator(
         application,
         f"/ws/console/cases/{handoff.pk}/",
-        headers=[(b"origin", b"http://testserver"), (b"cookie", cookie.encode())],
+        headers=[
+            (b"host", b"testserver"),
+            (b"origin", b"http://testserver"),
+            (b"cookie", cookie.encode()),
+        ],
     )
     connected, _ = await communicator.connect()
     assert connected
