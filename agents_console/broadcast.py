@@ -57,6 +57,25 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
     )
 
 
+def handoff_summary_changed(handoff_id: int) -> None:
+    """The AI wrote the summary after the handoff: it replaces the fallback on the case screens
+    and in the queue row."""
+    handoff = (
+        Handoff.objects.select_related("conversation__customer", "team", "claimed_by")
+        .filter(pk=handoff_id)
+        .first()
+    )
+    if handoff is None:
+        return
+    if handoff.status == Handoff.Status.QUEUED:  # the row, replaced where it is shown
+        removed = f'<li id="handoff-{handoff.pk}" hx-swap-oob="delete"></li>'
+        group_send(queue.handoff_groups(handoff), removed + queue_row_html(handoff))
+    group_send(
+        [queue.case_group(handoff.conversation_id)],
+        render_to_string("agents_console/case.html#summary-oob", {"handoff": handoff}),
+    )
+
+
 def message_stored(message: Message) -> None:
     """A new line in a transcript: appended live on every screen showing that conversation.
     Rendered from the stored row as it was saved (its agent attached), without reading it

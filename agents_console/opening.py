@@ -1,29 +1,19 @@
-"""The suggested first line for the agent, built from the packet, so it never starts with
-"how can I help you?"."""
+"""The suggested first line for the agent, so it never starts with "how can I help you?". It
+claims only what the case screen shows (what the AI tried and found, what was blocked) and names
+the customer's problem in their own words."""
 
 import re
 
 from escalation.models import Handoff
+from escalation.summary import clip_words, customer_problem
 
-ENTITY = re.compile(
-    r"\b(order|parcel|package|invoice|subscription|account|booking|ticket|refund)\s+#?(\d{3,})\b",
-    re.IGNORECASE,
-)
 VERB_PREFIX = re.compile(r"^(issue|create|send|make|grant|apply|process|cancel|change)_")
+PROBLEM_WORDS = 20
 
 
 def first_name(handoff: Handoff) -> str:
     name = (handoff.identity.get("name") or "").strip()
     return name.split()[0] if name else ""
-
-
-def key_entities(summary: str) -> list[str]:
-    seen: list[str] = []
-    for noun, number in ENTITY.findall(summary):
-        entity = f"{noun.lower()} {number}"
-        if entity not in seen:
-            seen.append(entity)
-    return seen[:2]
 
 
 def blocked_action(handoff: Handoff) -> str:
@@ -33,16 +23,27 @@ def blocked_action(handoff: Handoff) -> str:
     return ""
 
 
-def opening_line(*, handoff: Handoff) -> str:
+def found_something(handoff: Handoff) -> bool:
+    """An action of the packet shows a result on the screen."""
+    return any(a.get("detail") and a.get("outcome") != "blocked" for a in handoff.actions)
+
+
+def opening_line(*, handoff: Handoff, customer_turns: list[str]) -> str:
+    """`customer_turns`: what the customer wrote before the handoff."""
     name = first_name(handoff)
     greeting = f"Hi {name}," if name else "Hi,"
-    entities = key_entities(handoff.summary)
+    problem = clip_words(customer_problem(customer_turns), PROBLEM_WORDS).rstrip(".!?")
     blocked = blocked_action(handoff)
     facts = []
-    if entities:
-        facts.append(f"I can see the details of your {' and '.join(entities)}")
+    if found_something(handoff):
+        facts.append("I can see what our assistant found")
     if blocked:
-        facts.append(f"the {blocked} could not be completed automatically")
-    if not facts:
+        facts.append(f"that the {blocked} could not be done automatically")
+    if not problem and not facts:
         return f"{greeting} I've read through our conversation so far — let me take it from here."
-    return f"{greeting} {' and '.join(facts)} — let me sort that out for you."
+    about = f" I've read your messages about “{problem}”." if problem else ""
+    if not facts:
+        return f"{greeting}{about} Let me take it from here."
+    seen = " and ".join(facts)
+    seen = seen if facts[0].startswith("I ") else "I can see " + seen
+    return f"{greeting}{about} {seen} — let me sort that out for you."

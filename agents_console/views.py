@@ -268,7 +268,16 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
             "is_owner": is_owner,
             "claim_refusal": claim_refusal,
             "agents": agents,
-            "opening": opening_line(handoff=handoff) if is_owner else "",
+            "opening": opening_line(
+                handoff=handoff,
+                customer_turns=[
+                    m.text
+                    for m in transcript["transcript"]
+                    if m.sender == Message.Sender.CUSTOMER and m.sent_at <= handoff.queued_at
+                ],
+            )
+            if is_owner
+            else "",
             "has_agent_reply": any(
                 m.sender == Message.Sender.AGENT for m in transcript["transcript"]
             ),

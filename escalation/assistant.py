@@ -1,37 +1,36 @@
 """The AI side of the built-in web chat, behind one small interface.
 
-An assistant only drafts: the reply, how sure it is, the actions it wants to take and a summary.
-It never decides to escalate; every draft goes through the decision functions first."""
+An assistant only drafts: the reply and how sure it is. It acts only through the tool gate it is
+given (escalation/tools.py: the scope check, then the tool, then the record), and it never
+decides to escalate; every draft goes through the decision functions first."""
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from escalation.models import Conversation, Message
+from escalation.tools import DEMO_ORDERS, ToolGate, amount_label
 
 
 @dataclass(frozen=True, kw_only=True)
 class Draft:
     text: str
     confidence: float
-    actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    summary: str = ""
+
+
+class AssistantUnavailable(Exception):
+    """The assistant could not draft a reply (its model timed out, failed, refused or said
+    nothing): the customer is told so honestly and handed to a person."""
 
 
 class Assistant(Protocol):
-    def draft_reply(self, *, conversation: Conversation, handback_note: str = "") -> Draft:
-        """`handback_note`: what the agent who handed the conversation back wrote for the
-        assistant (never shown to the customer)."""
+    def draft_reply(
+        self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+    ) -> Draft:
+        """`tools`: the only way to act. `handback_note`: what the agent who handed the
+        conversation back wrote for the assistant (never shown to the customer)."""
         ...
 
-
-# The demo shop's orders: number → (status, detail the customer is told).
-DEMO_ORDERS: dict[str, tuple[str, str]] = {
-    "1234": ("delayed", "is delayed at the regional depot; the new delivery date is Saturday"),
-    "1042": ("delivered", "was delivered on Monday and signed for at the front door"),
-    "5521": ("lost", "has been marked lost by the carrier"),
-    "7788": ("in_transit", "is on its way and should arrive tomorrow"),
-}
 
 FAQ: list[tuple[tuple[str, ...], str]] = [
     (
@@ -94,24 +93,20 @@ def amount_find(text: str) -> tuple[float, str] | None:
     return None
 
 
-def amount_label(amount: float) -> int | float:
-    return int(amount) if amount == int(amount) else amount
-
-
 class DemoAssistant:
     """Rule-based and deterministic, over the demo shop's data; honest about what it did not
-    understand (low confidence)."""
+    understand (low confidence). It looks an order up before acting on it."""
 
-    def draft_reply(self, *, conversation: Conversation, handback_note: str = "") -> Draft:
+    def draft_reply(
+        self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+    ) -> Draft:
+        """The rules cannot act on a hand-back note; the next handoff's summary carries it to
+        the next agent (summary_write)."""
         last = conversation.messages.filter(sender=Message.Sender.CUSTOMER).order_by("-pk").first()
         if last is None:
             return Draft(text="Hello! How can I help you today?", confidence=0.9)
-        draft = self.answer(last.text)
-        if handback_note and draft.summary:
-            # The rules cannot act on the note; the next agent, if there is one, reads it.
-            draft = replace(
-                draft, summary=f"{draft.summary} (Handed back earlier with: {handback_note})"
-            )
+        answer = self.answer(last.text, tools)
+        draft = answer
         if any(word in last.text.lower() for word in ANGRY_WORDS):
             draft = replace(draft, text="I'm sorry this has been so frustrating. " + draft.text)
         previous = (
@@ -120,24 +115,24 @@ class DemoAssistant:
             .values_list("text", flat=True)
             .first()
         )
-        if previous is not None and previous.endswith(self.answer(last.text).text):
+        if previous is not None and previous.endswith(answer.text):
             # The same answer again did not help the first time: say so in the confidence.
             draft = replace(draft, confidence=min(draft.confidence, 0.3))
         return draft
 
-    def answer(self, text: str) -> Draft:
+    def answer(self, text: str, tools: ToolGate) -> Draft:
         lowered = text.lower()
         if any(word in lowered for word in HUMAN_WORDS):
             return Draft(
                 text="I can try to help here, or a person from our support team can take over.",
                 confidence=0.1,
-                summary=f"The customer asks to speak to a person: {text[:200]}",
             )
         order_match = ORDER.search(text)
+        order = order_match[1] if order_match else None
         if any(word in lowered for word in CREDIT_WORDS):
-            return self.credit(lowered, order_match[1] if order_match else None)
-        if order_match and any(word in lowered for word in ORDER_WORDS):
-            return self.order(order_match[1])
+            return self.credit(lowered, order, tools)
+        if order and any(word in lowered for word in ORDER_WORDS):
+            return self.order(order, tools)
         for keywords, reply in FAQ:
             if any(keyword in lowered for keyword in keywords):
                 return Draft(text=reply, confidence=0.9)
@@ -147,45 +142,41 @@ class DemoAssistant:
             text="I'm not sure I understood. Could you tell me your order number, or what you "
             "would like to do?",
             confidence=0.2,
-            summary=f"The customer asked something the assistant did not understand: {text[:200]}",
         )
 
-    def order(self, number: str) -> Draft:
-        found = DEMO_ORDERS.get(number)
-        if found is None:
+    def order(self, number: str, tools: ToolGate) -> Draft:
+        if not tools.call("lookup_order", {"order": number}).succeeded:
             return Draft(
                 text=f"I could not find order {number}. Could you check the number?",
                 confidence=0.4,
-                actions=[("lookup_order", {"order": number})],
-                summary=f"The customer asks about order {number}, which the shop does not know.",
             )
-        status, detail = found
-        confidence = 0.6 if status == "lost" else 0.9
+        status, detail = DEMO_ORDERS[number]
         return Draft(
-            text=f"Your order {number} {detail}.",
-            confidence=confidence,
-            actions=[("lookup_order", {"order": number})],
-            summary=f"The customer asks where order {number} is (status: {status}).",
+            text=f"Your order {number} {detail}.", confidence=0.6 if status == "lost" else 0.9
         )
 
-    def credit(self, lowered: str, order: str | None) -> Draft:
+    def credit(self, lowered: str, order: str | None, tools: ToolGate) -> Draft:
         found = amount_find(lowered)
         if found is None:
             return Draft(
                 text="I can help with a credit. How much would you like, and for which order?",
                 confidence=0.6,
-                summary="The customer asks for a refund or credit without saying how much.",
+            )
+        if order and not tools.call("lookup_order", {"order": order}).succeeded:
+            return Draft(
+                text=f"I could not find order {order}. Could you check the number?",
+                confidence=0.4,
             )
         amount, currency = found
         label = f"{amount_label(amount)} {currency}"
         about = f" for order {order}" if order else ""
-        params: dict[str, Any] = {"amount": amount_label(amount), "currency": currency}
+        params: dict[str, object] = {"amount": amount_label(amount), "currency": currency}
         if order:
             params["order"] = order
+        if not tools.call("issue_credit", params).succeeded:
+            return Draft(text="I could not issue that credit.", confidence=0.2)
         return Draft(
             text=f"I've issued a credit of {label}{about}. You'll see it on your account within "
             "a day.",
             confidence=0.85,
-            actions=[("issue_credit", params)],
-            summary=f"The customer asks for a credit of {label}{about}.",
         )

@@ -339,12 +339,18 @@ def authorised_scope() -> triggers.Scope:
     return triggers.Scope(actions=actions)
 
 
+def action_scope_check(*, name: str, params: dict[str, Any]) -> triggers.TriggerResult:
+    """Whether the action is within the AI's authorised scope: fired, with the rule, when not.
+    The Bot API's /actions and the built-in assistant's tools (before they run) both ask it."""
+    return triggers.out_of_scope(name=name, params=params, scope=authorised_scope())
+
+
 def decision_after_action(
     *, conversation: Conversation, action: AIAction, summary: str = ""
 ) -> dict[str, Any]:
     """Check the action against the AI's authorised scope; a blocked one is recorded as such,
     with the rule, and hands off."""
-    result = triggers.out_of_scope(name=action.name, params=action.params, scope=authorised_scope())
+    result = action_scope_check(name=action.name, params=action.params)
     if result.fired:
         action.outcome = AIAction.Outcome.BLOCKED
         action.rule = result.evidence

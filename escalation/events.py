@@ -33,6 +33,18 @@ def handoff_created(handoff: Handoff) -> None:
     from surveys import tasks as surveys_tasks
 
     transaction.on_commit(lambda: surveys_tasks.after_handoff_created(handoff.pk))
+    from escalation import llm, tasks
+
+    if handoff.summary_source == Handoff.SummarySource.EXTRACT and llm.llm_client() is not None:
+        # Written after the handoff is queued, never delaying it; the fallback shows meanwhile.
+        transaction.on_commit(
+            lambda: dispatch.task_send(tasks.handoff_summary_write_task, handoff.pk)
+        )
+
+
+def handoff_summary_written(handoff: Handoff) -> None:
+    """The AI wrote the handoff's summary: it replaces the fallback on every screen."""
+    transaction.on_commit(lambda: broadcast.handoff_summary_changed(handoff.pk))
 
 
 def handoff_claimed(handoff: Handoff) -> None:

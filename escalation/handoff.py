@@ -63,6 +63,9 @@ def handoff_create(
             estimated_wait_seconds=capacity_estimate(team=routed_to).estimated_wait_seconds,
             identity=locked.customer.identity_snapshot(),
             summary=secrets_mask(summary.strip()) or summary_write(conversation=locked),
+            summary_source=(
+                Handoff.SummarySource.BOT if summary.strip() else Handoff.SummarySource.EXTRACT
+            ),
             reason=secrets_mask(reason),
             actions=[action.snapshot() for action in locked.actions.all()],
             triggers=triggers or [],

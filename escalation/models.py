@@ -331,6 +331,11 @@ class Handoff(models.Model):
         NOT_RESOLVED = "not_resolved", "Not resolved"
         FOLLOW_UP = "follow_up", "Follow-up needed"
 
+    class SummarySource(models.TextChoices):
+        BOT = "bot", "Written by the bot"
+        EXTRACT = "extract", "Extracted from the customer's turns"
+        AI = "ai", "Written by the AI at the handoff"
+
     OPEN_STATUSES = (Status.QUEUED, Status.CLAIMED)
 
     conversation = models.ForeignKey(
@@ -340,6 +345,9 @@ class Handoff(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     identity = models.JSONField(default=dict)
     summary = models.TextField(blank=True)
+    summary_source = models.CharField(
+        max_length=10, choices=SummarySource.choices, default=SummarySource.EXTRACT
+    )
     reason = models.TextField(blank=True)
     actions = models.JSONField(default=list, blank=True)
     triggers = models.JSONField(default=list, blank=True)

@@ -314,3 +314,20 @@ CELERY_BEAT_SCHEDULE["indicators-close-fcr-windows"] = {
     "task": "surveys.tasks.outcomes_recompute_open",
     "schedule": 3600.0,
 }
+# The built-in chat's assistant on any OpenAI-compatible endpoint (escalation/llm.py); unset,
+# the rule-based demo assistant answers and the fallback summary stands in. The key may be
+# empty for local servers that ask for none.
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+# Per request to the model; a timeout, a 5xx or a dropped connection is retried this often,
+# and a customer's whole turn gives up (and hands off) after LLM_TURN_SECONDS.
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=15.0)
+LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=1)
+LLM_TURN_SECONDS = env.float("LLM_TURN_SECONDS", default=40.0)
+# Ask for token log-probabilities (the draft's confidence); turn off for servers that refuse
+# the parameter, and the model's own self-assessment is used instead.
+LLM_LOGPROBS = env.bool("LLM_LOGPROBS", default=True)
+# Keep all text on the premises: the endpoint is used only when its host is this machine or a
+# private network (loopback, RFC 1918, link-local, unique-local); otherwise no model is used.
+LLM_ON_PREMISES_ONLY = env.bool("LLM_ON_PREMISES_ONLY", default=False)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from escalation import conversations, webchat, webhooks
+from escalation import conversations, llm, webchat, webhooks
 from escalation.models import Message, WebhookDelivery
 
 
@@ -100,11 +100,16 @@ def webhook_deliver(self: Any, delivery_pk: int) -> Any:
 @shared_task(acks_late=True)
 def chat_turn_respond(message_pk: int) -> str:
     """Score and answer one web chat turn (idempotent: a turn already answered is left alone)."""
-    from escalation.assistant import DemoAssistant
-
     message = Message.objects.filter(pk=message_pk, sender=Message.Sender.CUSTOMER).first()
     if message is None:
         return "no such turn"
-    outcome = webchat.chat_turn_answer(message=message, assistant=DemoAssistant())
+    outcome = webchat.chat_turn_answer(message=message, assistant=llm.chat_assistant())
     conversations.message_decide(message_id=message_pk)  # scored even when not answered
     return outcome
+
+
+@idempotent_task
+def handoff_summary_write_task(handoff_id: int) -> bool:
+    """The model writes the summary of a handoff that has only the fallback (a second delivery
+    finds it written and does nothing); answers whether it wrote one."""
+    return llm.handoff_summary_write(handoff_id=handoff_id)

@@ -17,14 +17,19 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from escalation import conversations, decisions, dispatch
-from escalation.assistant import Assistant
+from escalation.assistant import Assistant, AssistantUnavailable
 from escalation.capacity import capacity_estimate, wait_estimate
 from escalation.handoff import HandoffAlreadyOpen, handback_note, handoff_create
 from escalation.idempotency import create_once
-from escalation.models import AIAction, Bot, Conversation, Customer, Handoff, Message
+from escalation.models import Bot, Conversation, Customer, Handoff, Message
+from escalation.tools import ToolGate
 
 CHANNEL = "web-chat"
 BOT_NAME = "web-chat"
+UNAVAILABLE_NOTICE = (
+    "I'm sorry, I can't answer that properly right now, so I'm passing you to a person from our "
+    "support team. They'll see everything we discussed, so you won't need to repeat yourself."
+)
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -99,28 +104,26 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
     decision = conversations.message_decide(message_id=message.pk)
     if decision["escalate"]:
         return "handed off"
-    draft = assistant.draft_reply(
-        conversation=conversation, handback_note=handback_note(conversation=conversation)
-    )
-    for index, (name, params) in enumerate(draft.actions):
-        action, _ = conversations.action_record(
+    tools = ToolGate(conversation=conversation, turn=message)
+    try:
+        draft = assistant.draft_reply(
             conversation=conversation,
-            external_id=f"turn-{message.pk}-{index}",
-            name=name,
-            params=params,
-            outcome=None,
-            summary=draft.summary,
+            tools=tools,
+            handback_note=handback_note(conversation=conversation),
         )
-        if action.decision and action.decision["escalate"]:
-            return "handed off"
-        if action.outcome == AIAction.Outcome.BLOCKED:
+    except AssistantUnavailable as exc:
+        with transaction.atomic():  # the customer is told why, then the case is queued
+            conversations.message_add(
+                conversation=conversation, sender=Message.Sender.SYSTEM, text=UNAVAILABLE_NOTICE
+            )
             return chat_handoff(
                 conversation=conversation,
                 message=message,
-                triggers=(action.decision or {}).get("triggers", []),
-                summary=draft.summary,
-                reason=f"{action.describe()}",
+                triggers=[],
+                reason=f"The assistant could not answer: {exc}",
             )
+    if tools.escalated:  # an action handed off (a blocked one always does)
+        return "handed off"
     decision = decisions.decision_for_draft(
         conversation=conversation, draft_text=draft.text, draft_confidence=draft.confidence
     )
@@ -129,7 +132,6 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
             conversation=conversation,
             message=message,
             triggers=decision["triggers"],
-            summary=draft.summary,
             reason="",
         )
     try:
@@ -151,7 +153,6 @@ def chat_handoff(
     conversation: Conversation,
     message: Message,
     triggers: list[dict[str, Any]],
-    summary: str,
     reason: str,
 ) -> str:
     """Queue the case for a person. The customer is told so in the thread, and where they are
@@ -163,7 +164,6 @@ def chat_handoff(
                 conversation=conversation,
                 external_id=f"turn-{message.pk}",
                 triggers=triggers,
-                summary=summary or "",
                 reason=reason,
             )
     except HandoffAlreadyOpen:

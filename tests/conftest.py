@@ -84,6 +84,37 @@ def scope(db: None) -> None:
 
 
 @pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run tasks in-process even when the suite runs against a real broker."""
+    from escalation.celery import app as celery_app
+
+    conf = celery_app.conf
+    previous = conf.task_always_eager
+    # Under the CELERY namespace the settings' own name wins over the plain one.
+    conf.update(CELERY_TASK_ALWAYS_EAGER=True)
+    yield
+    conf.update(CELERY_TASK_ALWAYS_EAGER=previous)
+
+
+@pytest.fixture
+def llm_server(settings: Any) -> Iterator[Any]:
+    """The built-in chat's assistant on a scripted model behind a real local HTTP server that
+    speaks the OpenAI wire format (tests/openai_server.py), through the official client."""
+    from escalation.llm import client_for
+    from tests.openai_server import model_serve
+
+    with model_serve() as model:
+        settings.LLM_BASE_URL = model.base_url
+        settings.LLM_MODEL = "test-model"
+        settings.LLM_API_KEY = ""
+        settings.LLM_TIMEOUT_SECONDS = 1.0
+        settings.LLM_MAX_RETRIES = 1
+        client_for.cache_clear()
+        yield model
+    client_for.cache_clear()
+
+
+@pytest.fixture
 def celery_worker(transactional_db: None) -> Iterator[None]:
     """A real Celery worker on the configured broker (Redis in the CI run); on the embedded
     defaults tasks run eagerly and no worker is needed."""

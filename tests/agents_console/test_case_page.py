@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Any
 
 from django.test import Client
@@ -43,10 +44,16 @@ def test_transcript_tells_senders_apart_and_marks_the_handoff(
 
 
 def test_owner_gets_a_suggested_opening_line(agent_client: Client, claimed: Handoff) -> None:
+    MessageFactory(
+        conversation=claimed.conversation,
+        sender="customer",
+        text="My order 1234 is a week late.",
+        sent_at=claimed.queued_at - timedelta(minutes=1),
+    )
     content = agent_client.get(f"/console/cases/{claimed.pk}/").content.decode()
 
-    assert "Hi Tom, I can see the details of your order 1234" in content
-    assert "the credit could not be completed automatically" in content
+    assert "Hi Tom, I&#x27;ve read your messages about “My order 1234 is a week late”" in content
+    assert "the credit could not be done automatically" in content
 
 
 def test_another_agents_case_is_read_only(other_agent: Any, claimed: Handoff) -> None:

@@ -14,6 +14,7 @@ from escalation.assistant import Draft
 from escalation.handoff import handoff_claim, handoff_create, handoff_hand_back
 from escalation.models import Conversation, Handoff, Message, TriggerPolicy
 from escalation.tasks import chat_turn_respond, webhook_deliver
+from escalation.tools import ToolGate
 from escalation.webchat import chat_customer, chat_message_send, chat_turn_answer
 from tests.conftest import BotClient
 from tests.escalation.webhook_server import Endpoint
@@ -31,7 +32,9 @@ class RecordingAssistant:
         self.draft = draft
         self.handback_notes: list[str] = []
 
-    def draft_reply(self, *, conversation: Conversation, handback_note: str = "") -> Draft:
+    def draft_reply(
+        self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+    ) -> Draft:
         self.handback_notes.append(handback_note)
         return self.draft
 

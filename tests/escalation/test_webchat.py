@@ -4,12 +4,18 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from escalation.assistant import Draft
+from escalation.assistant import AssistantUnavailable, Draft
 from escalation.conversations import message_add
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import AIAction, Conversation, Handoff, Message
 from escalation.tasks import chat_turn_respond
-from escalation.webchat import chat_customer, chat_message_send, chat_turn_answer
+from escalation.tools import ToolGate
+from escalation.webchat import (
+    UNAVAILABLE_NOTICE,
+    chat_customer,
+    chat_message_send,
+    chat_turn_answer,
+)
 from tests.factories import UserFactory, agent_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scope")]
@@ -30,14 +36,23 @@ def maria_client(maria: Any) -> Client:
 
 
 class FixedAssistant:
-    def __init__(self, draft: Draft) -> None:
+    """Calls the tools it is given, then drafts the same reply."""
+
+    def __init__(
+        self, draft: Draft, actions: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> None:
         self.draft = draft
+        self.actions = actions or []
         self.calls = 0
         self.handback_notes: list[str] = []
 
-    def draft_reply(self, *, conversation: Conversation, handback_note: str = "") -> Draft:
+    def draft_reply(
+        self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+    ) -> Draft:
         self.calls += 1
         self.handback_notes.append(handback_note)
+        for name, params in self.actions:
+            tools.call(name, params)
         return self.draft
 
 
@@ -120,31 +135,50 @@ def test_the_assistant_is_not_asked_once_a_human_has_the_case(maria: Any) -> Non
     assert assistant.calls == 0
 
 
-def test_a_blocked_credit_hands_off_instead_of_answering(maria: Any, monkeypatch: Any) -> None:
-    """Whatever blocks the action (the scope check), the customer is not told it was done."""
+def test_a_blocked_credit_hands_off_instead_of_answering(maria: Any) -> None:
+    """The scope check blocks the action before it runs: the customer is not told it was done."""
     message, _ = chat_message_send(customer=chat_customer(user=maria), text="80 EUR back please")
-    original = AIAction.save
+    assistant = FixedAssistant(
+        Draft(text="Done!", confidence=0.9), actions=[("issue_credit", {"amount": 80})]
+    )
 
-    def blocked_save(self: AIAction, *args: Any, **kwargs: Any) -> None:
-        if self.name == "issue_credit":
-            self.outcome, self.rule = AIAction.Outcome.BLOCKED, "max_amount 50"
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(AIAction, "save", blocked_save)
-    draft = Draft(text="Done!", confidence=0.9, actions=[("issue_credit", {"amount": 80})])
-
-    assert chat_turn_answer(message=message, assistant=FixedAssistant(draft)) == "handed off"
+    assert chat_turn_answer(message=message, assistant=assistant) == "handed off"
     assert not Message.objects.filter(sender="ai").exists()
     assert Handoff.objects.get().status == Handoff.Status.QUEUED
+    assert AIAction.objects.get().detail == ""  # never performed
 
 
-def test_a_credit_over_the_limit_hands_over_the_assistants_summary(maria: Any) -> None:
+def test_a_credit_over_the_limit_hands_over_the_lookup_and_the_blocked_credit(
+    maria: Any,
+) -> None:
     text = "I want a refund of 80 EUR for order 1234"
     message, _ = chat_message_send(customer=chat_customer(user=maria), text=text)
     chat_turn_respond.apply(args=[message.pk])
     handoff = Handoff.objects.get(conversation=message.conversation)
-    assert handoff.summary == "The customer asks for a credit of 80 EUR for order 1234."
-    assert [a["outcome"] for a in handoff.actions] == ["blocked"]
+    assert "refund of 80 EUR for order 1234" in handoff.summary
+    assert [(a["name"], a["outcome"]) for a in handoff.actions] == [
+        ("lookup_order", "succeeded"),
+        ("issue_credit", "blocked"),
+    ]
+    assert handoff.actions[0]["detail"].startswith("delayed")
+
+
+def test_an_assistant_that_cannot_answer_hands_off_with_an_honest_line(maria: Any) -> None:
+    message, _ = chat_message_send(customer=chat_customer(user=maria), text="Where is 1234?")
+
+    class Unavailable:
+        def draft_reply(
+            self, *, conversation: Conversation, tools: ToolGate, handback_note: str = ""
+        ) -> Draft:
+            raise AssistantUnavailable("the model did not answer in time")
+
+    assert chat_turn_answer(message=message, assistant=Unavailable()) == "handed off"
+    handoff = Handoff.objects.get()
+    assert handoff.reason == "The assistant could not answer: the model did not answer in time"
+    assert list(Message.objects.filter(sender="system").values_list("text", flat=True)) == [
+        UNAVAILABLE_NOTICE,
+        "Handed off to a human agent.",
+    ]
 
 
 def test_the_queue_status_shows_the_notice_and_place(maria: Any, maria_client: Client) -> None:

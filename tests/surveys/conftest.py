@@ -1,24 +1,9 @@
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import cast
 
-import pytest
-
-from escalation.celery import app as celery_app
 from escalation.models import Conversation, Handoff, Message
 from tests.factories import ConversationFactory, HandoffFactory, MessageFactory, agent_user
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Run tasks in-process even when the suite runs against a real broker."""
-    conf = celery_app.conf
-    previous = conf.task_always_eager
-    # Under the CELERY namespace the settings' own name wins over the plain one.
-    conf.update(CELERY_TASK_ALWAYS_EAGER=True)
-    yield
-    conf.update(CELERY_TASK_ALWAYS_EAGER=previous)
 
 
 def resolved_case(
