@@ -90,6 +90,6 @@ def test_the_model_answers_tries_its_tools_and_writes_the_handover(
     expect(opening).to_have_value(
         re.compile("your messages about “Hello, my parcel for order 5521")
     )
-    screenshot(agent, "case")
+    screenshot(agent, "case_llm")
     assert_accessible(agent)
     assert any("tools" not in request for request in shop_model.requests)
