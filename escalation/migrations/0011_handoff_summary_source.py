@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalation', '0009_remove_conversation_suppressed_triggers'),
+        ('escalation', '0010_dispositions_waiting_target'),
     ]
 
     operations = [
