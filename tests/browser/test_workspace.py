@@ -53,6 +53,9 @@ def test_two_agents_and_a_customer_work_one_case(
     expect(ben.locator("#case-status")).to_contain_text("with Ana Silva")
 
     # The customer types: Ana sees it. Ana types: the customer and Ben see it.
+    # Filling the message box a moment ago sent a typing signal; the chat and the server pass on
+    # at most one every 2.5 s and 2 s, so the next keystrokes say nothing until that has passed.
+    customer.wait_for_timeout(3000)
     customer.get_by_label("Your message").press_sequentially("I am still here", delay=30)
     expect(ana.locator("#customer-typing")).to_have_text("Maria is typing…")
     expect(ana.locator("#viewers")).to_have_text("Also viewing: Ben Okafor")
