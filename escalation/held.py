@@ -51,15 +51,7 @@ def signals_held_in(*, at: datetime, decision: Any) -> list[HeldSignal]:
 def held_signals(*, handoff: Handoff) -> list[HeldSignal]:
     """Held back in the handoff's conversation since the AI last had it back (the end of the
     previous handoff there, if any) and until this one was queued, oldest first. Two queries."""
-    previous_end = (
-        Handoff.objects.filter(
-            conversation_id=handoff.conversation_id, queued_at__lt=handoff.queued_at
-        )
-        .exclude(pk=handoff.pk)
-        .order_by("-queued_at")
-        .values_list("resolved_at", flat=True)
-        .first()
-    )
+    previous_end = handoff.previous_end()
     decisions = Message.objects.filter(
         conversation_id=handoff.conversation_id,
         sent_at__lte=handoff.queued_at,

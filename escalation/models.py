@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import secrets
 from typing import Any
@@ -397,6 +398,19 @@ class Handoff(models.Model):
 
     def __str__(self) -> str:
         return f"Handoff {self.pk} of {self.conversation}"
+
+    def previous_end(self) -> datetime.datetime | None:
+        """When the conversation's handoff before this one ended (None if there was none or it is
+        still open): what the AI had back since then belongs to this handoff."""
+        return (
+            Handoff.objects.filter(
+                conversation_id=self.conversation_id, queued_at__lt=self.queued_at
+            )
+            .exclude(pk=self.pk)
+            .order_by("-queued_at")
+            .values_list("resolved_at", flat=True)
+            .first()
+        )
 
     @property
     def is_open(self) -> bool:

@@ -138,15 +138,7 @@ def _customer_messages(handoff: Handoff) -> tuple[list[tuple[int, str]], list[tu
     messages = Message.objects.filter(
         conversation_id=handoff.conversation_id, sender=Message.Sender.CUSTOMER
     )
-    previous = (
-        Handoff.objects.filter(
-            conversation_id=handoff.conversation_id, queued_at__lt=handoff.queued_at
-        )
-        .exclude(pk=handoff.pk)
-        .order_by("-queued_at")
-        .values_list("resolved_at", flat=True)
-        .first()
-    )
+    previous = handoff.previous_end()
     before = messages.filter(sent_at__lt=handoff.queued_at)
     if previous is not None:
         # A second handoff in the same conversation is compared with what was said since the first.
