@@ -8,8 +8,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.threaded_http import QuietHandler, http_serve
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class ScriptedModel:
 def model_serve() -> Iterator[ScriptedModel]:
     model = ScriptedModel()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             request = json.loads(self.rfile.read(length) or b"{}")
@@ -138,25 +139,8 @@ def model_serve() -> Iterator[ScriptedModel]:
                 body = answer.body
             else:
                 body = json.dumps(answer).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:
-                pass  # the client gave up waiting
+            self.answer(status, body, "application/json")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    model.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    try:
+    with http_serve(Handler) as base_url:
+        model.base_url = f"{base_url}/v1"
         yield model
-    finally:
-        server.shutdown()
-        server.server_close()

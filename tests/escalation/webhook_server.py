@@ -1,11 +1,10 @@
 """A real HTTP server in a thread that plays a bot's webhook endpoint."""
 
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from tests.threaded_http import QuietHandler, http_serve
 
 
 @dataclass
@@ -28,7 +27,7 @@ class Endpoint:
 def endpoint_serve(plan: list[int]) -> Iterator[Endpoint]:
     endpoint = Endpoint(url="", plan=list(plan))
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
@@ -38,24 +37,8 @@ def endpoint_serve(plan: list[int]) -> Iterator[Endpoint]:
             if status == 0:
                 time.sleep(endpoint.hang_seconds)
                 status = 200
-            try:
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-            except OSError:
-                pass  # the client gave up waiting
+            self.answer(status, b"ok")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    try:
+    with http_serve(Handler) as base_url:
+        endpoint.url = f"{base_url}/hooks"
         yield endpoint
-    finally:
-        server.shutdown()
-        server.server_close()
