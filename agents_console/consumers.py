@@ -34,6 +34,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             broadcast.VIEWERS_EVENT_TYPE,
             broadcast.CASE_EVENT_TYPE,
             broadcast.TYPING_EVENT_TYPE,
+            broadcast.QUEUE_EVENT_TYPE,
         }
     )
 
@@ -50,6 +51,11 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     async def console_event(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
+
+    async def console_queue(self, event: dict[str, Any]) -> None:
+        """Off the queue screen, only the alert of a new handoff in the agent's queues."""
+        if event["alert"]:
+            await self.send(text_data=event["alert"])
 
     async def join(self, groups: list[str]) -> None:
         self.groups_joined = groups
@@ -96,6 +102,9 @@ class AgentQueueConsumer(ConsoleConsumer):
             queue.queue_context(user=self.user, filters=filters) | {"live": True},
         )
 
+    async def console_queue(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["html"] + event["alert"])
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         await database_sync_to_async(presence.presence_seen)(user=self.user)
 
@@ -132,7 +141,9 @@ class CaseConsumer(ConsoleConsumer):
         self.handoff = handoff
         # In the group and counted as a viewer before the page hears the socket is open and
         # re-reads the transcript: a line stored in between is sent (broadcast.message_stored).
-        await self.join([queue.case_group(handoff.conversation_id)])
+        # In the agent's queue groups too, for the alert of a new handoff there.
+        queue_groups = await database_sync_to_async(queue.queue_groups)(user=user)
+        await self.join([queue.case_group(handoff.conversation_id), *queue_groups])
         await database_sync_to_async(self.viewer_add)()
         await self.accept()
 

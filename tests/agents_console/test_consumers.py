@@ -314,3 +314,25 @@ async def test_case_socket_of_a_supervisor_is_accepted() -> None:
 
     assert connected
     await communicator.disconnect()
+
+
+async def test_an_agent_on_a_case_hears_of_new_handoffs_in_his_teams_only() -> None:
+    """The case screen's socket brings the new-handoff alert (not the queue's rows) for the
+    agent's teams; another team's new case sends him nothing."""
+    handoff = await billing_case()
+    shipping = await sync_to_async(TeamFactory)(slug="shipping")
+    member = await sync_to_async(console_agent)(teams=(handoff.team,))
+    communicator = await connect(f"/ws/console/cases/{handoff.pk}/", member)
+    assert (await communicator.connect())[0]
+    assert "Also viewing" not in await communicator.receive_from(timeout=5)  # who is viewing
+
+    for team, name in ((shipping, "Otto Walled"), (handoff.team, "Lena Fischer")):
+        conversation = await sync_to_async(ConversationFactory)(customer__name=name)
+        new, _ = await sync_to_async(handoff_create)(conversation=conversation, team=team)
+
+    message = await communicator.receive_from(timeout=5)
+    assert 'id="new-handoff-alert"' in message and 'data-new-handoff="Lena Fischer"' in message
+    assert f'href="/console/cases/{new.pk}/"' in message
+    assert "queue-rows" not in message
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
