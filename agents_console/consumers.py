@@ -79,7 +79,13 @@ def case_visible(user: Any, handoff_id: int) -> Handoff | None:
 
 
 class AgentQueueConsumer(ConsoleConsumer):
-    """The live queue; its heartbeats are the agent's presence."""
+    """The live queue; its heartbeats are the agent's presence. With alerts_only, the socket
+    of the console screens that show no queue nor case (the metrics): the same groups and
+    presence, but only the new-handoff alerts."""
+
+    def __init__(self, *args: Any, alerts_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.alerts_only = alerts_only
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -90,7 +96,8 @@ class AgentQueueConsumer(ConsoleConsumer):
         await self.join(await database_sync_to_async(queue.queue_groups)(user=user))
         await self.accept()
         await database_sync_to_async(presence.presence_seen)(user=user)
-        await self.send(text_data=await self.current_queue())
+        if not self.alerts_only:
+            await self.send(text_data=await self.current_queue())
 
     @database_sync_to_async
     def current_queue(self) -> str:
@@ -103,7 +110,10 @@ class AgentQueueConsumer(ConsoleConsumer):
         )
 
     async def console_queue(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["html"] + event["alert"])
+        if self.alerts_only:
+            await super().console_queue(event)
+        else:
+            await self.send(text_data=event["html"] + event["alert"])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         await database_sync_to_async(presence.presence_seen)(user=self.user)

@@ -100,13 +100,23 @@ def test_a_new_handoff_notifies_available_agents_with_a_sound(
     assert page.evaluate("window.soundsPlayed") == 1
 
 
-def test_an_agent_on_a_case_in_a_hidden_tab_is_notified_of_a_new_handoff(
-    signed_in: Callable[..., Page], people: dict[str, Any], bot_api: APIRequestContext
+@pytest.mark.parametrize("who, screen", [("ana", "case"), ("sam", "metrics")])
+def test_off_the_queue_in_a_hidden_tab_an_agent_is_notified_of_a_new_handoff(
+    signed_in: Callable[..., Page],
+    people: dict[str, Any],
+    bot_api: APIRequestContext,
+    who: str,
+    screen: str,
 ) -> None:
-    case = HandoffFactory(conversation__customer__name="Tom Becker")
-    page = signed_in(people["ana"], permissions=["notifications"])
+    """On a case, or (a supervisor) on the metrics: the nav's line, the sound, and the
+    notification, which opens the new case."""
+    if screen == "case":
+        path = f"/console/cases/{HandoffFactory(conversation__customer__name='Tom Becker').pk}/"
+    else:
+        path = "/console/metrics/"
+    page = signed_in(people[who], permissions=["notifications"])
     page.add_init_script(RECORD_ALERTS)
-    page.goto(f"/console/cases/{case.pk}/")
+    page.goto(path)
     expect(page.locator("#live-status")).to_have_text("Live")
     page.evaluate("window.tabHidden = true")
 
