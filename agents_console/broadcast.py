@@ -15,6 +15,10 @@ VIEWERS_EVENT_TYPE = "console.viewers"
 CASE_EVENT_TYPE = "console.case"
 # Someone is typing; nothing is stored. Not echoed to the typist's own screens.
 TYPING_EVENT_TYPE = "console.typing"
+# A queue's change, sent to the groups of everyone who may see the handoff (queue.handoff_groups):
+# the queue screen shows the row; every console screen in those groups (the case screen too)
+# shows the new-handoff alert, when there is one, and sounds or notifies it.
+QUEUE_EVENT_TYPE = "console.queue"
 
 
 def group_send(groups: list[str], html: str) -> None:
@@ -22,11 +26,15 @@ def group_send(groups: list[str], html: str) -> None:
         dispatch.group_send(group, {"type": EVENT_TYPE, "html": html})
 
 
-def queue_row_html(handoff: Handoff, *, is_new: bool = False) -> str:
+def queue_row_html(handoff: Handoff) -> str:
     return render_to_string(
-        "agents_console/queue.html#row-oob",
-        {"handoff": queue.row_decorate(handoff), "is_new": is_new},
+        "agents_console/queue.html#row-oob", {"handoff": queue.row_decorate(handoff)}
     )
+
+
+def queue_send(handoff: Handoff, html: str, *, alert: str = "") -> None:
+    for group in queue.handoff_groups(handoff):
+        dispatch.group_send(group, {"type": QUEUE_EVENT_TYPE, "html": html, "alert": alert})
 
 
 def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
@@ -39,11 +47,14 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
     )
     if handoff is None:
         return
+    alert = ""
     if handoff.status == Handoff.Status.QUEUED:
-        html = queue_row_html(handoff, is_new=is_new)
+        html = queue_row_html(handoff)
+        if is_new:
+            alert = render_to_string("agents_console/_nav.html#alert-oob", {"new_handoff": handoff})
     else:
         html = f'<li id="handoff-{handoff.pk}" hx-swap-oob="delete"></li>'
-    group_send(queue.handoff_groups(handoff), html)
+    queue_send(handoff, html, alert=alert)
     owner_id = handoff.claimed_by_id if handoff.status == Handoff.Status.CLAIMED else None
     case_html = {
         role: render_to_string(
@@ -69,7 +80,7 @@ def handoff_summary_changed(handoff_id: int) -> None:
         return
     if handoff.status == Handoff.Status.QUEUED:  # the row, replaced where it is shown
         removed = f'<li id="handoff-{handoff.pk}" hx-swap-oob="delete"></li>'
-        group_send(queue.handoff_groups(handoff), removed + queue_row_html(handoff))
+        queue_send(handoff, removed + queue_row_html(handoff))
     group_send(
         [queue.case_group(handoff.conversation_id)],
         render_to_string("agents_console/case.html#summary-oob", {"handoff": handoff}),

@@ -34,6 +34,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             broadcast.VIEWERS_EVENT_TYPE,
             broadcast.CASE_EVENT_TYPE,
             broadcast.TYPING_EVENT_TYPE,
+            broadcast.QUEUE_EVENT_TYPE,
         }
     )
 
@@ -50,6 +51,11 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     async def console_event(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
+
+    async def console_queue(self, event: dict[str, Any]) -> None:
+        """Off the queue screen, only the alert of a new handoff in the agent's queues."""
+        if event["alert"]:
+            await self.send(text_data=event["alert"])
 
     async def join(self, groups: list[str]) -> None:
         self.groups_joined = groups
@@ -73,7 +79,13 @@ def case_visible(user: Any, handoff_id: int) -> Handoff | None:
 
 
 class AgentQueueConsumer(ConsoleConsumer):
-    """The live queue; its heartbeats are the agent's presence."""
+    """The live queue; its heartbeats are the agent's presence. With alerts_only, the socket
+    of the console screens that show no queue nor case (the metrics): the same groups and
+    presence, but only the new-handoff alerts."""
+
+    def __init__(self, *args: Any, alerts_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.alerts_only = alerts_only
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -84,7 +96,8 @@ class AgentQueueConsumer(ConsoleConsumer):
         await self.join(await database_sync_to_async(queue.queue_groups)(user=user))
         await self.accept()
         await database_sync_to_async(presence.presence_seen)(user=user)
-        await self.send(text_data=await self.current_queue())
+        if not self.alerts_only:
+            await self.send(text_data=await self.current_queue())
 
     @database_sync_to_async
     def current_queue(self) -> str:
@@ -95,6 +108,12 @@ class AgentQueueConsumer(ConsoleConsumer):
             "agents_console/queue.html#queue-oob",
             queue.queue_context(user=self.user, filters=filters) | {"live": True},
         )
+
+    async def console_queue(self, event: dict[str, Any]) -> None:
+        if self.alerts_only:
+            await super().console_queue(event)
+        else:
+            await self.send(text_data=event["html"] + event["alert"])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         await database_sync_to_async(presence.presence_seen)(user=self.user)
@@ -132,7 +151,9 @@ class CaseConsumer(ConsoleConsumer):
         self.handoff = handoff
         # In the group and counted as a viewer before the page hears the socket is open and
         # re-reads the transcript: a line stored in between is sent (broadcast.message_stored).
-        await self.join([queue.case_group(handoff.conversation_id)])
+        # In the agent's queue groups too, for the alert of a new handoff there.
+        queue_groups = await database_sync_to_async(queue.queue_groups)(user=user)
+        await self.join([queue.case_group(handoff.conversation_id), *queue_groups])
         await database_sync_to_async(self.viewer_add)()
         await self.accept()
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from escalation import handoff as handoffs
 from escalation import triggers
 from escalation.capacity import Capacity, capacity_estimate, policy_and_capacity, soft_thresholds
+from escalation.held import signals_hold
 from escalation.models import (
     ActionLimit,
     AIAction,
@@ -158,8 +159,12 @@ def results_weigh(
 
 
 def held_signal_count(*, conversation: Conversation, weighing: Weighing) -> None:
-    """Count a held soft signal once (inside the caller's transaction, under its lock)."""
-    if not weighing.verdict.held or weighing.point == conversation.last_held_point:
+    """Count a held soft signal once, and record it for the case (inside the caller's
+    transaction, under its lock)."""
+    if not weighing.verdict.held:
+        return
+    signals_hold(conversation_id=conversation.pk, results=weighing.results, point=weighing.point)
+    if weighing.point == conversation.last_held_point:
         return
     Conversation.objects.filter(pk=conversation.pk).update(
         held_soft_signals=F("held_soft_signals") + 1,

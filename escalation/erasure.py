@@ -10,7 +10,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from escalation.models import AIAction, Customer, Handoff, Message, WebhookDelivery
+from escalation.models import (
+    AIAction,
+    Customer,
+    Handoff,
+    HeldSignal,
+    Message,
+    WebhookDelivery,
+)
 
 ERASED = "[erased]"
 # Keys of the stored JSON (decisions, packets, webhook bodies) whose values say what happened,
@@ -96,6 +103,9 @@ def customer_erase(*, customer: Customer) -> Erasure:
         for message in messages.exclude(decision__isnull=True).only("pk", "decision"):
             Message.objects.filter(pk=message.pk).update(decision=json_erase(message.decision))
         message_count = messages.update(text=ERASED)
+        HeldSignal.objects.filter(conversation__customer=customer).exclude(evidence="").update(
+            evidence=ERASED
+        )
         for action in AIAction.objects.filter(conversation__customer=customer):
             AIAction.objects.filter(pk=action.pk).update(
                 params=json_erase(action.params),

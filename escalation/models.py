@@ -201,6 +201,38 @@ class Message(models.Model):
         return f"{self.sender}: {self.text[:60]}"
 
 
+class HeldSignal(models.Model):
+    """A soft signal the AI held back for lack of an agent, on a customer turn, an AI turn or
+    a draft the bot only evaluated (which stores no message). Written where the held signal
+    is counted, so that the case lists every one, whichever way it came; read by held.py."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="held_signals"
+    )
+    kind = models.CharField(max_length=32)
+    at = models.DateTimeField()
+    score = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    evidence = models.TextField(blank=True)
+    why = models.CharField(max_length=200)
+    point = models.PositiveBigIntegerField(
+        help_text="The last message stored when it was held (Conversation.last_held_point)."
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            # The point the held count counts a signal once at: a bot evaluating the same
+            # draft again, or sending the draft it evaluated, holds the same signal again.
+            models.UniqueConstraint(
+                fields=["conversation", "kind", "point"], name="held_signal_once_per_point"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} held at {self.at:%Y-%m-%d %H:%M}"
+
+
 class AIAction(models.Model):
     class Outcome(models.TextChoices):
         SUCCEEDED = "succeeded"

@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from agents_console.roles import is_supervisor
+from agents_console.views import profile_context
 from surveys import dashboard
 from surveys.dashboard import Period
 
@@ -23,8 +25,7 @@ def supervisor_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not (user.is_superuser or user.groups.filter(name="supervisors").exists()):
+        if not is_supervisor(request.user):
             raise PermissionDenied("The metrics are for supervisors.")
         return view(request, *args, **kwargs)
 
@@ -105,7 +106,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         "abandoned_hours": settings.ABANDONED_AFTER_HOURS,
         "period_unclear": unclear,
     }
-    return render(request, "surveys/metrics.html", context)
+    return render(request, "surveys/metrics.html", context | profile_context(request))
 
 
 @require_GET
@@ -141,7 +142,7 @@ def metrics_cases(request: HttpRequest) -> HttpResponse:
         "total": cases.count(),
         "limit": CASE_LIMIT,
     }
-    return render(request, "surveys/metrics_cases.html", context)
+    return render(request, "surveys/metrics_cases.html", context | profile_context(request))
 
 
 CSV_COLUMNS = [

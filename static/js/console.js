@@ -3,7 +3,6 @@
 // shortcuts. Content always comes from the server.
 (function () {
   "use strict";
-  var live = document.getElementById("live");
   var status = document.getElementById("live-status");
   var socket = null;
   var heartbeat = null;
@@ -84,19 +83,26 @@
     } catch (e) { /* no audio: the notification still shows */ }
   }
 
-  // The sound always; the browser notification only while the console tab is hidden (the
-  // queue itself shows the new case otherwise), and only with the agent's permission.
+  // A new handoff in the agent's queues, on whichever console screen they are: the sound
+  // always; the browser notification only while the tab is hidden (the alert line in the nav,
+  // and on the queue the row, show it otherwise), and only with the agent's permission.
+  // Clicking it opens the case.
+  var alertLine = document.getElementById("new-handoff-alert");
   function notifyNewHandoff(message) {
-    if (!live || live.dataset.notify !== "1") return;
-    var match = /data-new-handoff="([^"]*)"/.exec(message);
-    if (!match) return;
+    if (!alertLine || alertLine.dataset.notify !== "1") return;
+    if (message.indexOf('id="new-handoff-alert"') < 0) return;
+    var link = alertLine.querySelector("a[data-new-handoff]");
+    if (!link) return;
     beep();
     if (document.visibilityState === "hidden" && window.Notification &&
         Notification.permission === "granted") {
-      var text = document.createElement("textarea");
-      text.innerHTML = match[1];
-      var shown = new Notification("New handoff waiting", { body: text.value, tag: "handover-queue" });
-      shown.onclick = function () { window.focus(); shown.close(); };
+      var shown = new Notification("New handoff waiting",
+        { body: link.dataset.newHandoff, tag: "handover-queue" });
+      shown.onclick = function () {
+        window.focus();
+        shown.close();
+        window.location.assign(link.href);
+      };
     }
   }
 

@@ -1,4 +1,5 @@
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -314,3 +315,67 @@ async def test_case_socket_of_a_supervisor_is_accepted() -> None:
 
     assert connected
     await communicator.disconnect()
+
+
+async def test_an_agent_on_a_case_hears_of_new_handoffs_in_his_teams_only() -> None:
+    """The case screen's socket brings the new-handoff alert (not the queue's rows) for the
+    agent's teams; another team's new case sends him nothing."""
+    handoff = await billing_case()
+    shipping = await sync_to_async(TeamFactory)(slug="shipping")
+    member = await sync_to_async(console_agent)(teams=(handoff.team,))
+    communicator = await connect(f"/ws/console/cases/{handoff.pk}/", member)
+    assert (await communicator.connect())[0]
+    assert "Also viewing" not in await communicator.receive_from(timeout=5)  # who is viewing
+
+    for team, name in ((shipping, "Otto Walled"), (handoff.team, "Lena Fischer")):
+        conversation = await sync_to_async(ConversationFactory)(customer__name=name)
+        new, _ = await sync_to_async(handoff_create)(conversation=conversation, team=team)
+
+    message = await communicator.receive_from(timeout=5)
+    assert 'id="new-handoff-alert"' in message and 'data-new-handoff="Lena Fischer"' in message
+    assert f'href="/console/cases/{new.pk}/"' in message
+    assert "queue-rows" not in message
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
+
+
+def metrics_socket_path(user: Any) -> str:
+    """Where the supervisors' metrics page opens its socket."""
+    user.save()
+    client = Client()
+    client.force_login(user)
+    match = re.search(r'ws-connect="([^"]+)"', client.get("/console/metrics/").content.decode())
+    assert match, "the metrics page opens no socket"
+    return match.group(1)
+
+
+async def test_the_metrics_socket_brings_only_the_alerts_of_handoffs_its_user_may_see() -> None:
+    """No queue and no rows, only the new-handoff alerts, behind the queue's team walls: the
+    supervisor's queue shows every team, a billing agent's (the route is the console's) not
+    shipping's; anyone else is refused."""
+    billing = await sync_to_async(TeamFactory)(slug="billing")
+    shipping = await sync_to_async(TeamFactory)(slug="shipping")
+    supervisor = await sync_to_async(supervisor_user)()
+    path = await sync_to_async(metrics_socket_path)(supervisor)
+    member = await sync_to_async(console_agent)(teams=(billing,))
+    customer = await connect(path, await sync_to_async(UserFactory)())
+    assert await customer.connect() == (False, 4403)
+    sockets = {}
+    for user in (supervisor, member):
+        sockets[user.pk] = await connect(path, user)
+        assert (await sockets[user.pk].connect())[0]
+        assert await sockets[user.pk].receive_nothing(timeout=0.3)  # no queue on connect
+
+    for team, name in ((shipping, "Otto Walled"), (billing, "Lena Fischer")):
+        conversation = await sync_to_async(ConversationFactory)(customer__name=name)
+        await sync_to_async(handoff_create)(conversation=conversation, team=team)
+
+    for user, names in ((supervisor, ["Otto Walled", "Lena Fischer"]), (member, ["Lena Fischer"])):
+        socket = sockets[user.pk]
+        for name in names:
+            message = await socket.receive_from(timeout=5)
+            assert message.startswith('<p id="new-handoff-alert" hx-swap-oob="innerHTML">')
+            assert f'data-new-handoff="{name}"' in message
+            assert "queue-rows" not in message and 'id="handoff-' not in message
+        assert await socket.receive_nothing(timeout=0.5)
+        await socket.disconnect()

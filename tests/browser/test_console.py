@@ -29,6 +29,7 @@ window.Notification = class extends RealNotification {
   constructor(title, options) {
     super(title, options);
     window.shownNotifications.push({ title: title, body: options && options.body });
+    window.lastNotification = this;
   }
 };
 const realStart = OscillatorNode.prototype.start;
@@ -97,6 +98,37 @@ def test_a_new_handoff_notifies_available_agents_with_a_sound(
     notifications = page.evaluate("window.shownNotifications")
     assert notifications == [{"title": "New handoff waiting", "body": "Lena Fischer"}]
     assert page.evaluate("window.soundsPlayed") == 1
+
+
+@pytest.mark.parametrize("who, screen", [("ana", "case"), ("sam", "metrics")])
+def test_off_the_queue_in_a_hidden_tab_an_agent_is_notified_of_a_new_handoff(
+    signed_in: Callable[..., Page],
+    people: dict[str, Any],
+    bot_api: APIRequestContext,
+    who: str,
+    screen: str,
+) -> None:
+    """On a case, or (a supervisor) on the metrics: the nav's line, the sound, and the
+    notification, which opens the new case."""
+    if screen == "case":
+        path = f"/console/cases/{HandoffFactory(conversation__customer__name='Tom Becker').pk}/"
+    else:
+        path = "/console/metrics/"
+    page = signed_in(people[who], permissions=["notifications"])
+    page.add_init_script(RECORD_ALERTS)
+    page.goto(path)
+    expect(page.locator("#live-status")).to_have_text("Live")
+    page.evaluate("window.tabHidden = true")
+
+    handoff_id = bot_handoff(bot_api, name="Lena Fischer", summary="Charged twice.")
+
+    expect(page.locator("#new-handoff-alert")).to_contain_text("New case waiting: Lena Fischer")
+    assert page.evaluate("window.shownNotifications") == [
+        {"title": "New handoff waiting", "body": "Lena Fischer"}
+    ]
+    assert page.evaluate("window.soundsPlayed") == 1
+    page.evaluate("window.lastNotification.onclick()")
+    expect(page).to_have_url(re.compile(rf"/console/cases/{handoff_id}/$"))
 
 
 def test_while_the_console_is_in_view_a_new_handoff_only_sounds(

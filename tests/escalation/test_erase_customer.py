@@ -9,7 +9,15 @@ from django.db.models.functions import Cast
 
 from agents_console.models import Note
 from escalation.handoff import handoff_claim, handoff_create, handoff_reply, handoff_resolve
-from escalation.models import Conversation, Customer, Handoff, Message, WebhookDelivery
+from escalation.held import NO_AGENT
+from escalation.models import (
+    Conversation,
+    Customer,
+    Handoff,
+    HeldSignal,
+    Message,
+    WebhookDelivery,
+)
 from escalation.webchat import chat_customer, chat_message_send
 from surveys.dashboard import Period, metrics_by, metrics_by_day, metrics_summary
 from surveys.indicators import outcomes_recompute
@@ -97,6 +105,14 @@ def zelda_case(bot_client: BotClient) -> Handoff:
 
 
 def test_no_trace_of_the_customer_remains(zelda_case: Handoff) -> None:
+    HeldSignal.objects.create(
+        conversation=zelda_case.conversation,
+        kind="distress",
+        at=zelda_case.queued_at,
+        evidence='"Zelda here, this is the third time"',
+        why=NO_AGENT,
+        point=1,
+    )
     assert WebhookDelivery.objects.filter(conversation=zelda_case.conversation).exists()
     assert every_text_column_containing("Zelda")  # the search finds what is there
 

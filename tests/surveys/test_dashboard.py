@@ -4,13 +4,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from escalation.models import Conversation, Handoff
 from surveys.dashboard import Period, metrics_by, metrics_by_day, metrics_summary
 from surveys.models import HandoffOutcome, Survey
-from tests.factories import ConversationFactory, HandoffFactory, UserFactory, agent_user
+from tests.factories import (
+    ConversationFactory,
+    HandoffFactory,
+    UserFactory,
+    agent_user,
+    supervisor_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -124,9 +130,7 @@ def cases() -> dict[str, Handoff]:
 
 @pytest.fixture
 def supervisor_client(client: Client) -> Client:
-    user = _saved(UserFactory())
-    user.groups.add(Group.objects.get_or_create(name="supervisors")[0])
-    client.force_login(user)
+    client.force_login(_saved(supervisor_user()))
     return client
 
 
@@ -200,7 +204,7 @@ def test_dashboard_page_shows_the_figures(
     supervisor_client: Client,
     django_assert_max_num_queries: Any,
 ) -> None:
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):  # the console nav reads the supervisor's profile
         response = supervisor_client.get(f"/console/metrics/?{QUERY}")
     assert response.status_code == 200
     content = response.content.decode()
@@ -354,3 +358,14 @@ def test_charts_span_the_page_with_labelled_axes_and_values_on_hover(
     for tick in (">0%<", ">50%<", ">100%<", ">1 Mar<", ">2 Mar<"):
         assert tick in content
     assert "<title>1 Mar: 50%</title>" in content  # the repeat rate on 1 March
+
+
+@pytest.mark.parametrize("path", ["/console/metrics/", "/console/metrics/cases/"])
+def test_the_metrics_pages_are_console_screens(supervisor_client: Client, path: str) -> None:
+    """The console's nav (presence, alerts, the new-handoff line) and its script, with a
+    socket for the alerts."""
+    content = supervisor_client.get(path).content.decode()
+    assert 'class="console-nav"' in content and 'action="/console/presence/"' in content
+    assert 'id="new-handoff-alert"' in content and 'id="live-status"' in content
+    assert 'ws-connect="/ws/console/alerts/"' in content
+    assert "js/console.js" in content
