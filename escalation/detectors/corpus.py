@@ -47,8 +47,11 @@ class Labels:
 
     positive: frozenset[str]
     negative: frozenset[str] | None = None
+    neither: frozenset[str] = frozenset()  # left out: tags whose label is not clear
 
     def of(self, tags: frozenset[str]) -> bool | None:
+        if tags & self.neither:
+            return None
         if tags & self.positive:
             return True
         if self.negative is None:
@@ -58,8 +61,12 @@ class Labels:
         return None
 
 
-def labels(positive: Iterable[str], negative: Iterable[str] | None = None) -> Labels:
-    return Labels(frozenset(positive), None if negative is None else frozenset(negative))
+def labels(
+    positive: Iterable[str], negative: Iterable[str] | None = None, neither: Iterable[str] = ()
+) -> Labels:
+    return Labels(
+        frozenset(positive), None if negative is None else frozenset(negative), frozenset(neither)
+    )
 
 
 @dataclass(frozen=True)
@@ -281,6 +288,27 @@ SOURCES: tuple[Source, ...] = (
         ),
     ),
     Source(
+        id="bitext",
+        repo="bitext/customer-support-llm-chatbot-training-dataset",
+        # The last commit with the utterance file under 4 MiB; later ones replace it with a
+        # larger one.
+        commit="a6d326575633d55279c8811fcd1f4fc3ac5e716e",
+        licence="CDLA-Sharing-1.0",
+        domain="shop",
+        register="synthetic",
+        files=(
+            File(
+                ("data/train/Bitext_Sample_Customer_Support_Training_Dataset.csv",),
+                "csv",
+                {"text": "instruction", "label": "intent", "flags": "tags", "flag_tags": {"W": "offensive"}},
+                # "contact_customer_service" mixes asks for a person with asks for opening hours.
+                human_request=labels({"contact_human_agent"}, neither={"contact_customer_service"}),
+                distress=labels({"offensive", "complaint"}),
+                # Never repeat pairs: Bitext is reserved for the two classifiers.
+            ),
+        ),
+    ),
+    Source(
         id="sgd",
         repo="google-research-datasets/dstc8-schema-guided-dialogue",
         commit="e852981ae34990f4358979625854259302feaa78",
@@ -295,6 +323,22 @@ SOURCES: tuple[Source, ...] = (
                 ),
                 "sgd",
                 human_request=labels(()),
+                repeat=True,
+            ),
+        ),
+    ),
+    Source(
+        id="mrpc",
+        repo="Pzeyang/Paraphrase_Identification",
+        commit="dc1755eb1a4755ca310f97209391f1f5c06e2fd1",
+        licence="Microsoft Research Paraphrase Corpus licence (research use)",
+        domain="news",
+        register="news",
+        files=(
+            File(
+                ("msr_paraphrase_train.txt",),
+                "pairs",
+                {"a": "#1 String", "b": "#2 String", "label": "Quality"},
                 repeat=True,
             ),
         ),
