@@ -101,7 +101,7 @@ def read(path: Path) -> list[dict[str, object]]:
 def test_build_writes_labelled_deduplicated_capped_rows_and_a_manifest(tmp_path: Path) -> None:
     mirror, commit = make_mirror(tmp_path)
     out = tmp_path / "out"
-    manifest = build(out, mirror=mirror, sources=[source(commit)], cap_positive=1, cap_negative=5)
+    manifest = build(out, mirror=mirror, sources=[source(commit)])
 
     human = read(out / "human_request.jsonl")
     assert {tuple(sorted(row)) for row in human} == {
@@ -110,11 +110,11 @@ def test_build_writes_labelled_deduplicated_capped_rows_and_a_manifest(tmp_path:
     texts = [str(row["text"]).casefold() for row in human]
     assert len(texts) == len(set(texts)), "case-folded duplicates are dropped"
     # Four hand-off asks: one a case-folded duplicate, one also a negative in the other file
-    # (a text with both labels is dropped); of the two left, the cap keeps one.
+    # (a text with both labels is dropped).
     assert "i want to talk to a human" not in texts
-    assert sum(row["label"] is True for row in human) == 1
-    # Seven negatives (five card questions, "Fine thanks", "Lovely day"), capped at five.
-    assert sum(row["label"] is False for row in human) == 5
+    assert sum(row["label"] is True for row in human) == 2
+    # Five card questions, "Fine thanks", "Lovely day".
+    assert sum(row["label"] is False for row in human) == 7
     assert all(row["source"] == "acme" and row["domain"] == "bank" for row in human)
 
     distress = read(out / "distress.jsonl")
@@ -136,9 +136,9 @@ def test_build_writes_labelled_deduplicated_capped_rows_and_a_manifest(tmp_path:
 
     entry = manifest["sources"]["acme"]
     assert entry["commit"] == commit
-    assert entry["rows"]["data/nlu.yml"]["human_request"]["true"] == 1
+    assert entry["rows"]["data/nlu.yml"]["human_request"]["true"] == 2
     assert entry["rows"]["data/emotions.csv"]["distress"] == {"false": 3, "true": 1}
-    assert sum(entry["rows"][name]["human_request"].get("false", 0) for name in entry["rows"]) == 5
+    assert sum(entry["rows"][name]["human_request"].get("false", 0) for name in entry["rows"]) == 7
     assert json.loads((out / "manifest.json").read_text()) == manifest
     assert (
         manifest["outputs"]["distress.jsonl"]
