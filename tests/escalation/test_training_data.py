@@ -145,13 +145,15 @@ def test_build_writes_labelled_deduplicated_capped_rows_and_a_manifest(tmp_path:
         == hashlib.sha256((out / "distress.jsonl").read_bytes()).hexdigest()
     )
 
-    again = tmp_path / "again"
-    assert (
-        build(again, mirror=mirror, sources=[source(commit)], cap_positive=1, cap_negative=5)[
-            "outputs"
-        ]
-        == (manifest["outputs"])
-    ), "the fixed seed makes the build reproducible"
+    again = build(tmp_path / "again", mirror=mirror, sources=[source(commit)])
+    assert again["outputs"] == manifest["outputs"], "the fixed seed makes the build reproducible"
+
+    capped = build(
+        tmp_path / "capped", mirror=mirror, sources=[source(commit)], cap_positive=1, cap_negative=5
+    )
+    rows = read(tmp_path / "capped" / "human_request.jsonl")
+    assert (sum(r["label"] is True for r in rows), sum(r["label"] is False for r in rows)) == (1, 5)
+    assert capped["sources"]["acme"]["rows"]["data/emotions.csv"]["distress"]["true"] == 1
 
 
 def test_a_missing_snapshot_or_commit_is_a_clear_error(tmp_path: Path) -> None:
