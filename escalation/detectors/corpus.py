@@ -18,6 +18,7 @@ import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -185,6 +186,56 @@ def read_sgd(blobs: Sequence[bytes]) -> Iterator[Row]:
                 yield turn["utterance"], frozenset(intents or {"-"})
 
 
+def read_watson(blobs: Sequence[bytes]) -> Iterator[Row]:
+    """IBM Watson Assistant workspaces (dialog skills): `intents[].examples[].text`."""
+    for blob in blobs:
+        for intent in json.loads(blob).get("intents", []):
+            for example in intent.get("examples", []):
+                yield example["text"], frozenset({intent["intent"]})
+
+
+def read_autopilot(blobs: Sequence[bytes]) -> Iterator[Row]:
+    """Twilio Autopilot assistant schemas: `tasks[].samples[].taggedText` per task."""
+    for blob in blobs:
+        for task in json.loads(blob).get("tasks", []):
+            for sample in task.get("samples", []):
+                yield sample["taggedText"], frozenset({task["uniqueName"]})
+
+
+def read_lex(blobs: Sequence[bytes]) -> Iterator[Row]:
+    """Amazon Lex bot exports: V1 (`resource.intents[].sampleUtterances`, or one intent) and
+    V2 intent files (`sampleUtterances[].utterance`). Slot references (`{Slot}`) are kept."""
+    for blob in blobs:
+        data = json.loads(blob)
+        resource = data.get("resource", data)
+        intents = resource.get("intents", [resource])
+        for intent in intents:
+            name = intent.get("name") or intent.get("intentName", "")
+            for utterance in intent.get("sampleUtterances", []):
+                text = utterance["utterance"] if isinstance(utterance, dict) else utterance
+                yield text, frozenset({name})
+
+
+def read_dialogflow(blobs: Sequence[bytes], language: str = "en") -> Iterator[Row]:
+    """Dialogflow agent exports as a zip: CX (`intents/<name>/trainingPhrases/<lang>.json`)
+    or ES (`intents/<name>_usersays_<lang>.json`); one intent per folder or file name."""
+    cx = re.compile(rf"(?:^|/)intents/([^/]+)/trainingPhrases/{language}\.json$")
+    es = re.compile(rf"(?:^|/)intents/([^/]+)_usersays_{language}\.json$")
+    for blob in blobs:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            for name in sorted(archive.namelist()):
+                if name.startswith("__MACOSX/"):
+                    continue
+                match = cx.search(name) or es.search(name)
+                if not match:
+                    continue
+                data = json.loads(archive.read(name))
+                phrases = data.get("trainingPhrases", data) if isinstance(data, dict) else data
+                for phrase in phrases:
+                    parts = phrase.get("parts") or phrase.get("data") or []
+                    yield "".join(part["text"] for part in parts), frozenset({match.group(1)})
+
+
 def read_pairs(
     blobs: Sequence[bytes], a: str, b: str, label: str, positive: str = "1", delimiter: str = "\t"
 ) -> Iterator[Pair]:
@@ -202,6 +253,10 @@ ROW_READERS: dict[str, Callable[..., Iterator[Row]]] = {
     "csv": read_csv,
     "indexed": read_indexed,
     "sgd": read_sgd,
+    "watson": read_watson,
+    "autopilot": read_autopilot,
+    "lex": read_lex,
+    "dialogflow": read_dialogflow,
 }
 PAIR_READERS: dict[str, Callable[..., Iterator[Pair]]] = {"pairs": read_pairs}
 
@@ -310,6 +365,82 @@ SOURCES: tuple[Source, ...] = (
                 human_request=labels({"contact_human_agent"}, neither={"contact_customer_service"}),
                 distress=labels({"offensive", "complaint"}),
                 # Never repeat pairs: Bitext is reserved for the two classifiers.
+            ),
+        ),
+    ),
+    Source(
+        id="watson_bank",
+        repo="watson-developer-cloud/assistant-simple",
+        commit="f3ec633dc6b01b76cc9993880dcb2bbfa3cc65df",
+        licence="Apache-2.0",
+        domain="bank",
+        register="chat",
+        files=(
+            File(
+                ("skills/Bank-Simple-Skill.json",),
+                "watson",
+                # Contact_Us mixes "can I talk to someone?" with asks for an email address.
+                human_request=labels(
+                    {"Help-Connect_to_Agent"}, neither={"Business_Information-Contact_Us"}
+                ),
+                distress=labels(
+                    {
+                        "General_Conversation-Customer_Emotion_Anger",
+                        "General_Conversation-Feedback_Negative",
+                    },
+                    neither={
+                        "Billing-Service_Complaints_Adjustments",
+                        "Billing-Dispute",
+                        "Banking-Billing_Dispute",
+                    },
+                ),
+                repeat=True,
+            ),
+        ),
+    ),
+    Source(
+        id="twilio_autopilot",
+        repo="twilio/autopilot-templates",
+        commit="e93af77cfc2930da06f8fd4032180505232cf5a8",
+        licence="MIT",
+        domain="travel, insurance, telecom, hospitality",
+        register="chat and voice",
+        # IntentBasedRouting is left out: its samples answer a "which department?" menu
+        # ("not sure", "help", "sales"), not asks made unprompted.
+        files=tuple(
+            File(
+                (f"Assistants/{bot}/schema.json",),
+                "autopilot",
+                human_request=labels(
+                    {"send_to_agent", "connect_human", "insurance_auto_talk_to_representative"}
+                ),
+                repeat=True,
+            )
+            for bot in (
+                "AirlineReservations",
+                "DisneylandVacation",
+                "insurance",
+                "FAQsInternetPlan",
+                "Hospitality",
+                "ApptScheduling",
+                "RealEstate",
+                "RestaurantReservations",
+            )
+        ),
+    ),
+    Source(
+        id="dialogflow_cx_graffiti",
+        repo="GoogleCloudPlatform/contact-center-ai-samples",
+        commit="386e4048a59f866ee15b41aa543d6d821097e4b3",
+        licence="Apache-2.0",
+        domain="public services",
+        register="chat and voice",
+        files=(
+            File(
+                ("goodbye-graffiti-agent/agent.zip",),
+                "dialogflow",
+                human_request=labels({"prebuilt_components_escalate_human_agent"}),
+                # No repeat pairs: most intents collect address parts, not problems.
             ),
         ),
     ),
