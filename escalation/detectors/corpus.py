@@ -270,6 +270,18 @@ GOEMOTIONS_DISTRESS = labels(
         "gratitude", "joy", "love", "optimism", "pride", "realization", "relief",
     },
 )  # fmt: skip
+# IBM's content catalog ("General" and "Customer Care"), shared by many Watson samples.
+# Contact_Us mixes "I would like to speak to customer service" with asks for a phone number.
+WATSON_HANDOFF = labels(
+    {"General_Connect_to_Agent"},
+    neither={"Customer_Care_Contact_Us", "Business_Information-Contact_Us"},
+)
+WATSON_DISTRESS = labels(
+    {"General_Negative_Feedback"},
+    {"General_Greetings", "General_Ending", "General_Positive_Feedback", "General_About_You",
+     "General_Agent_Capabilities", "General_Human_or_Bot", "General_Jokes", "welcome_greetings",
+     "depart_greetings", "exiting"},
+)  # fmt: skip
 RASA_HANDOFF = labels({"human_handoff"})  # not check_human: "are you a bot?"
 
 SOURCES: tuple[Source, ...] = (
@@ -394,6 +406,73 @@ SOURCES: tuple[Source, ...] = (
                         "Banking-Billing_Dispute",
                     },
                 ),
+                repeat=True,
+            ),
+        ),
+    ),
+    Source(
+        id="watson_customer_care",
+        repo="watson-developer-cloud/assistant-skill-analysis",
+        commit="317299904bcd09d628eee7c9c84627c3ad321554",
+        licence="Apache-2.0",
+        domain="shop",
+        register="chat",
+        files=(
+            File(
+                ("tests/resources/test_workspaces/skill-Customer-Care-Sample.json",),
+                "watson",
+                human_request=WATSON_HANDOFF,
+                repeat=True,
+            ),
+        ),
+    ),
+    Source(
+        id="watson_rent_a_car",
+        repo="IBM/watson-google-assistant",
+        commit="bba8573261a01d5a4acc26439197a8fc10378e57",
+        licence="Apache-2.0",
+        domain="car rental",
+        register="voice",
+        files=(
+            File(
+                ("data/assistant/workspaces/rent_a_car.json",),
+                "watson",
+                human_request=WATSON_HANDOFF,
+                distress=WATSON_DISTRESS,
+                repeat=True,
+            ),
+        ),
+    ),
+    Source(
+        id="watson_insurance_voice",
+        repo="IBM/watson-voice-bot",
+        commit="289d80946f39cf7c9559021a878ad454d0ab6c03",
+        licence="Apache-2.0",
+        domain="insurance",
+        register="voice",
+        files=(
+            File(
+                ("data/skill-insurance-voice-bot.json",),
+                "watson",
+                human_request=WATSON_HANDOFF,
+                distress=WATSON_DISTRESS,
+                repeat=True,
+            ),
+        ),
+    ),
+    Source(
+        id="watson_banking_chatbot",
+        repo="IBM/watson-banking-chatbot",
+        commit="4b2cdf968ffd795933b90bb8e6bd90674d782080",
+        licence="Apache-2.0",
+        domain="bank",
+        register="chat",
+        files=(
+            File(
+                ("data/conversation/workspaces/banking_US.json",),
+                "watson",
+                # negative_feedback mixes "I want to talk to a human" with insults.
+                human_request=labels({"representative"}, neither={"negative_feedback"}),
                 repeat=True,
             ),
         ),
