@@ -1,6 +1,8 @@
 import hashlib
+import io
 import json
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -42,12 +44,16 @@ EMOTIONS = (
 )
 
 
-def make_mirror(tmp_path: Path) -> tuple[Path, str]:
+def make_mirror(
+    tmp_path: Path, files: dict[str, bytes] | None = None, repo: str = "acme+bot"
+) -> tuple[Path, str]:
     """A bare git snapshot named like the fetched ones: <mirror>/<owner>+<name>/repo."""
+    if files is None:
+        files = {"data/nlu.yml": NLU.encode(), "data/emotions.csv": EMOTIONS.encode()}
     work = tmp_path / "work"
-    (work / "data").mkdir(parents=True)
-    (work / "data" / "nlu.yml").write_text(NLU)
-    (work / "data" / "emotions.csv").write_text(EMOTIONS)
+    for name, body in files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_bytes(body)
 
     def git(*args: str, cwd: Path = work) -> str:
         return subprocess.run(  # noqa: S603
@@ -64,7 +70,7 @@ def make_mirror(tmp_path: Path) -> tuple[Path, str]:
     commit = git("rev-parse", "HEAD")
     mirror = tmp_path / "mirror"
     mirror.mkdir()
-    git("clone", "-q", "--bare", str(work), str(mirror / "acme+bot" / "repo"), cwd=tmp_path)
+    git("clone", "-q", "--bare", str(work), str(mirror / repo / "repo"), cwd=tmp_path)
     return mirror, commit
 
 
@@ -164,3 +170,100 @@ def test_a_missing_snapshot_or_commit_is_a_clear_error(tmp_path: Path) -> None:
         ])  # fmt: skip
     with pytest.raises(BuildError, match="not in"):
         build(tmp_path / "out", mirror=mirror, sources=[source("0" * 40)])
+
+
+def zipped(members: dict[str, object]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, json.dumps(data))
+    return buffer.getvalue()
+
+
+def test_each_bot_export_format_is_read_with_its_intents(tmp_path: Path) -> None:
+    """Watson workspaces, Autopilot schemas, Lex exports and Dialogflow zips (CX and ES)."""
+    watson = {
+        "intents": [
+            {"intent": "General_Connect_to_Agent", "examples": [{"text": "agent pls"}]},
+            {"intent": "Customer_Care_Contact_Us", "examples": [{"text": "phone or a person?"}]},
+            {"intent": "Store_Hours", "examples": [{"text": "when do you open"}]},
+        ]
+    }
+    autopilot = {
+        "tasks": [
+            {"uniqueName": "send_to_agent", "samples": [{"taggedText": "Switch to agent"}]},
+            {"uniqueName": "greeting", "samples": [{"taggedText": "hello there"}]},
+        ]
+    }
+    lex_v1 = {
+        "resource": {
+            "intents": [
+                {"name": "SpeakToAgent", "sampleUtterances": ["put me through to billing"]},
+                {"name": "CheckBalance", "sampleUtterances": ["what is my {Account} balance"]},
+            ]
+        }
+    }
+    lex_v2 = {"intentName": "LiveAgent", "sampleUtterances": [{"utterance": "supervisor"}]}
+    cx = zipped({
+        "agent/intents/escalate/trainingPhrases/en.json": {
+            "trainingPhrases": [{"parts": [{"text": "customer "}, {"text": "care"}]}]
+        },
+        "agent/intents/escalate/trainingPhrases/fr.json": {
+            "trainingPhrases": [{"parts": [{"text": "un conseiller"}]}]
+        },
+        "__MACOSX/agent/intents/escalate/trainingPhrases/en.json": {"trainingPhrases": []},
+        "agent/intents/report/trainingPhrases/en.json": {
+            "trainingPhrases": [{"parts": [{"text": "there is graffiti on my wall"}]}]
+        },
+    })  # fmt: skip
+    es = zipped({
+        "intents/talk_to_human_usersays_en.json": [
+            {"data": [{"text": "is there somebody who could "}, {"text": "help me"}]}
+        ],
+        "intents/talk_to_human.json": {"name": "talk_to_human"},
+    })  # fmt: skip
+    mirror, commit = make_mirror(
+        tmp_path,
+        {
+            "watson.json": json.dumps(watson).encode(),
+            "autopilot.json": json.dumps(autopilot).encode(),
+            "lex1.json": json.dumps(lex_v1).encode(),
+            "lex2.json": json.dumps(lex_v2).encode(),
+            "cx.zip": cx,
+            "es.zip": es,
+        },
+    )
+    positive = {
+        "General_Connect_to_Agent", "send_to_agent", "SpeakToAgent", "LiveAgent", "escalate",
+        "talk_to_human",
+    }  # fmt: skip
+    handoff = labels(positive, neither={"Customer_Care_Contact_Us"})
+    files = tuple(
+        File((name,), reader, human_request=handoff)
+        for name, reader in (
+            ("watson.json", "watson"),
+            ("autopilot.json", "autopilot"),
+            ("lex1.json", "lex"),
+            ("lex2.json", "lex"),
+            ("cx.zip", "dialogflow"),
+            ("es.zip", "dialogflow"),
+        )
+    )
+    build(tmp_path / "out", mirror=mirror, sources=[
+        Source("bots", "acme/bot", commit, "MIT", "shop", "chat", files)
+    ])  # fmt: skip
+    rows = {
+        str(row["text"]): row["label"] for row in read(tmp_path / "out" / "human_request.jsonl")
+    }
+    assert rows == {
+        "agent pls": True,
+        "when do you open": False,
+        "Switch to agent": True,
+        "hello there": False,
+        "put me through to billing": True,
+        "what is my {Account} balance": False,
+        "supervisor": True,
+        "customer care": True,
+        "there is graffiti on my wall": False,
+        "is there somebody who could help me": True,
+    }, "one row per example, English only, mixed intents left out"
