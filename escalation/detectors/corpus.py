@@ -478,6 +478,41 @@ SOURCES: tuple[Source, ...] = (
         ),
     ),
     Source(
+        id="watson_travel_voice",
+        repo="watson-developer-cloud/assistant-web-chat-service-desk-starter",
+        commit="6f6154bb7978e79f60746dbc6c9f925a936736ba",
+        licence="MIT",
+        domain="travel",
+        register="voice",
+        files=(
+            File(
+                ("src/enghouse/VG_TravelDemo-dialog.json",),
+                "watson",
+                human_request=labels({"transfertoLiveAgent", "watson_handover"}),
+            ),
+        ),
+    ),
+    Source(
+        id="watson_car_dashboard",
+        repo="watson-developer-cloud/assistant-dialog-flow-analysis",
+        commit="3cc759c627ff9f6e33764751778426a99ee3d82e",
+        licence="Apache-2.0",
+        domain="in-car assistant",
+        register="voice",
+        files=(
+            File(
+                ("data/iot-car-sample/wa-workspace.json",),
+                "watson",
+                human_request=labels({"connect_to_agent"}),
+                distress=labels(
+                    {"negative_reaction", "answer_not_helpful"},
+                    {"positive_reaction", "greetings", "goodbyes", "decision_replies"},
+                ),
+                repeat=True,
+            ),
+        ),
+    ),
+    Source(
         id="twilio_autopilot",
         repo="twilio/autopilot-templates",
         commit="e93af77cfc2930da06f8fd4032180505232cf5a8",
