@@ -202,20 +202,6 @@ def read_autopilot(blobs: Sequence[bytes]) -> Iterator[Row]:
                 yield sample["taggedText"], frozenset({task["uniqueName"]})
 
 
-def read_lex(blobs: Sequence[bytes]) -> Iterator[Row]:
-    """Amazon Lex bot exports: V1 (`resource.intents[].sampleUtterances`, or one intent) and
-    V2 intent files (`sampleUtterances[].utterance`). Slot references (`{Slot}`) are kept."""
-    for blob in blobs:
-        data = json.loads(blob)
-        resource = data.get("resource", data)
-        intents = resource.get("intents", [resource])
-        for intent in intents:
-            name = intent.get("name") or intent.get("intentName", "")
-            for utterance in intent.get("sampleUtterances", []):
-                text = utterance["utterance"] if isinstance(utterance, dict) else utterance
-                yield text, frozenset({name})
-
-
 def read_dialogflow(blobs: Sequence[bytes], language: str = "en") -> Iterator[Row]:
     """Dialogflow agent exports as a zip: CX (`intents/<name>/trainingPhrases/<lang>.json`)
     or ES (`intents/<name>_usersays_<lang>.json`); one intent per folder or file name."""
@@ -255,7 +241,6 @@ ROW_READERS: dict[str, Callable[..., Iterator[Row]]] = {
     "sgd": read_sgd,
     "watson": read_watson,
     "autopilot": read_autopilot,
-    "lex": read_lex,
     "dialogflow": read_dialogflow,
 }
 PAIR_READERS: dict[str, Callable[..., Iterator[Pair]]] = {"pairs": read_pairs}

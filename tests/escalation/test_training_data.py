@@ -181,7 +181,7 @@ def zipped(members: dict[str, object]) -> bytes:
 
 
 def test_each_bot_export_format_is_read_with_its_intents(tmp_path: Path) -> None:
-    """Watson workspaces, Autopilot schemas, Lex exports and Dialogflow zips (CX and ES)."""
+    """Watson workspaces, Autopilot schemas and Dialogflow zips (CX and ES)."""
     watson = {
         "intents": [
             {"intent": "General_Connect_to_Agent", "examples": [{"text": "agent pls"}]},
@@ -195,15 +195,6 @@ def test_each_bot_export_format_is_read_with_its_intents(tmp_path: Path) -> None
             {"uniqueName": "greeting", "samples": [{"taggedText": "hello there"}]},
         ]
     }
-    lex_v1 = {
-        "resource": {
-            "intents": [
-                {"name": "SpeakToAgent", "sampleUtterances": ["put me through to billing"]},
-                {"name": "CheckBalance", "sampleUtterances": ["what is my {Account} balance"]},
-            ]
-        }
-    }
-    lex_v2 = {"intentName": "LiveAgent", "sampleUtterances": [{"utterance": "supervisor"}]}
     cx = zipped({
         "agent/intents/escalate/trainingPhrases/en.json": {
             "trainingPhrases": [{"parts": [{"text": "customer "}, {"text": "care"}]}]
@@ -227,14 +218,12 @@ def test_each_bot_export_format_is_read_with_its_intents(tmp_path: Path) -> None
         {
             "watson.json": json.dumps(watson).encode(),
             "autopilot.json": json.dumps(autopilot).encode(),
-            "lex1.json": json.dumps(lex_v1).encode(),
-            "lex2.json": json.dumps(lex_v2).encode(),
             "cx.zip": cx,
             "es.zip": es,
         },
     )
     positive = {
-        "General_Connect_to_Agent", "send_to_agent", "SpeakToAgent", "LiveAgent", "escalate",
+        "General_Connect_to_Agent", "send_to_agent", "escalate",
         "talk_to_human",
     }  # fmt: skip
     handoff = labels(positive, neither={"Customer_Care_Contact_Us"})
@@ -243,8 +232,6 @@ def test_each_bot_export_format_is_read_with_its_intents(tmp_path: Path) -> None
         for name, reader in (
             ("watson.json", "watson"),
             ("autopilot.json", "autopilot"),
-            ("lex1.json", "lex"),
-            ("lex2.json", "lex"),
             ("cx.zip", "dialogflow"),
             ("es.zip", "dialogflow"),
         )
@@ -260,9 +247,6 @@ def test_each_bot_export_format_is_read_with_its_intents(tmp_path: Path) -> None
         "when do you open": False,
         "Switch to agent": True,
         "hello there": False,
-        "put me through to billing": True,
-        "what is my {Account} balance": False,
-        "supervisor": True,
         "customer care": True,
         "there is graffiti on my wall": False,
         "is there somebody who could help me": True,
