@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 
 from agents_console import queue
 from agents_console.models import CaseViewer
-from escalation import dispatch
+from escalation.backends import outage_safe
 from escalation.models import Handoff, Message
 
 EVENT_TYPE = "console.event"
@@ -23,7 +23,7 @@ QUEUE_EVENT_TYPE = "console.queue"
 
 def group_send(groups: list[str], html: str) -> None:
     for group in groups:
-        dispatch.group_send(group, {"type": EVENT_TYPE, "html": html})
+        outage_safe.group_send(group, {"type": EVENT_TYPE, "html": html})
 
 
 def queue_row_html(handoff: Handoff) -> str:
@@ -34,7 +34,7 @@ def queue_row_html(handoff: Handoff) -> str:
 
 def queue_send(handoff: Handoff, html: str, *, alert: str = "") -> None:
     for group in queue.handoff_groups(handoff):
-        dispatch.group_send(group, {"type": QUEUE_EVENT_TYPE, "html": html, "alert": alert})
+        outage_safe.group_send(group, {"type": QUEUE_EVENT_TYPE, "html": html, "alert": alert})
 
 
 def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
@@ -62,7 +62,7 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
         )
         for role, is_owner in (("owner_html", True), ("others_html", False))
     }
-    dispatch.group_send(
+    outage_safe.group_send(
         queue.case_group(handoff.conversation_id),
         {"type": CASE_EVENT_TYPE, "owner_id": owner_id, **case_html},
     )
@@ -107,7 +107,7 @@ def viewers_changed(handoff_id: int, conversation_id: int) -> None:
     """Who has the case open changed: each case screen shows the others (see CaseConsumer)."""
     viewers = CaseViewer.objects.filter(handoff_id=handoff_id).select_related("user")
     event = {"type": VIEWERS_EVENT_TYPE, "viewers": viewer_names(viewers)}
-    dispatch.group_send(queue.case_group(conversation_id), event)
+    outage_safe.group_send(queue.case_group(conversation_id), event)
 
 
 def viewer_names(viewers: "object") -> dict[str, str]:
@@ -137,7 +137,7 @@ def typing_html(*, element_id: str, text: str) -> str:
 def agent_typing(*, conversation_id: int, user_id: int, name: str) -> None:
     """An agent is writing in a case's reply box: the others on the case see it."""
     html = typing_html(element_id="agent-typing", text=f"{name} is replying…")
-    dispatch.group_send(
+    outage_safe.group_send(
         queue.case_group(conversation_id),
         {"type": TYPING_EVENT_TYPE, "user_id": user_id, "html": html},
     )
@@ -146,7 +146,7 @@ def agent_typing(*, conversation_id: int, user_id: int, name: str) -> None:
 def customer_typing(*, conversation_id: int, name: str) -> None:
     """The customer is writing in the web chat: everyone on their case sees it."""
     html = typing_html(element_id="customer-typing", text=f"{name} is typing…")
-    dispatch.group_send(
+    outage_safe.group_send(
         queue.case_group(conversation_id),
         {"type": TYPING_EVENT_TYPE, "user_id": None, "html": html},
     )

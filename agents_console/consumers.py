@@ -15,8 +15,8 @@ from django.utils import timezone
 from agents_console import broadcast, presence, queue
 from agents_console.models import CaseViewer
 from agents_console.roles import is_agent
-from escalation.consumers import chat_agent_typing
 from escalation.models import Handoff
+from escalation.webchat.consumer import chat_agent_typing
 
 REFUSED = 4403
 # A typing signal is passed on at most this often per socket (the browser sends one every few

@@ -17,8 +17,8 @@ if key_errors := secret_key_check():
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from escalation.routing import websocket_urlpatterns  # noqa: E402
 from escalation.websocket_origin import SiteOriginValidator  # noqa: E402
+from escalation.websocket_urls import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from escalation import dispatch
+from escalation.backends import outage_safe
 from escalation.models import ApiKey, Bot
 
 # Every Bot API request looks its key up: the answer is kept this long in the cache. Revoking
@@ -27,7 +27,7 @@ def key_cache_key(hashed_key: str) -> str:
 def api_key_find(raw_key: str) -> ApiKey | None:
     """The live key (not revoked, its bot active), with its bot; None for any other."""
     hashed_key = ApiKey.hash(raw_key)
-    key: ApiKey | None = dispatch.cache_get(key_cache_key(hashed_key))
+    key: ApiKey | None = outage_safe.cache_get(key_cache_key(hashed_key))
     if key is not None:
         return key
     key = (
@@ -43,7 +43,7 @@ def api_key_find(raw_key: str) -> ApiKey | None:
     ):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
-    dispatch.cache_set(key_cache_key(hashed_key), key, KEY_CACHE_SECONDS)
+    outage_safe.cache_set(key_cache_key(hashed_key), key, KEY_CACHE_SECONDS)
     return key
 
 
@@ -54,7 +54,7 @@ def api_keys_forget(hashed_keys: Iterable[str]) -> None:
 
     def forget() -> None:
         for key in keys:
-            dispatch.cache_delete(key)
+            outage_safe.cache_delete(key)
 
     forget()
     transaction.on_commit(forget)

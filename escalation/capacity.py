@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
-from escalation import dispatch
+from escalation.backends import outage_safe
 from escalation.models import AgentProfile, Handoff, Team, TriggerPolicy
 from escalation.triggers import Thresholds
 
@@ -135,12 +135,12 @@ def policy_and_capacity() -> tuple[TriggerPolicy, Capacity]:
     kept = in_process
     if kept is not None and now < kept.until:
         return kept.policy, kept.capacity
-    cached = dispatch.cache_get_many([TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY])
+    cached = outage_safe.cache_get_many([TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY])
     policy: TriggerPolicy = cached.get(TriggerPolicy.CACHE_KEY) or TriggerPolicy.current()
     capacity: Capacity | None = cached.get(RECENT_CAPACITY_KEY)
     if capacity is None:
         capacity = capacity_estimate(policy=policy)
-        dispatch.cache_set(RECENT_CAPACITY_KEY, capacity, RECENT_CAPACITY_SECONDS)
+        outage_safe.cache_set(RECENT_CAPACITY_KEY, capacity, RECENT_CAPACITY_SECONDS)
     in_process = Kept(now + IN_PROCESS_SECONDS, policy, capacity)
     return policy, capacity
 

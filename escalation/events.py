@@ -5,8 +5,10 @@ its work on commit, so nothing is announced that a rollback takes back."""
 from django.db import transaction
 
 from agents_console import broadcast
-from escalation import consumers, dispatch, webhooks
+from escalation import webhooks
+from escalation.backends import outage_safe
 from escalation.models import Handoff, Message
+from escalation.webchat import consumer
 
 
 def message_stored(message: Message, *, first_customer_turn: bool = False) -> None:
@@ -14,21 +16,21 @@ def message_stored(message: Message, *, first_customer_turn: bool = False) -> No
     may be them coming back about a problem a human resolved: first-contact resolution is
     judged again then, not only when the come-back window closes."""
     webhooks.webhook_on_message_stored(message)
-    consumers.chat_on_message_stored(message)
+    consumer.chat_on_message_stored(message)
     transaction.on_commit(lambda: broadcast.message_stored(message))
     if first_customer_turn:
         from surveys import tasks as surveys_tasks
 
         conversation_id = message.conversation_id
         transaction.on_commit(
-            lambda: dispatch.task_send(surveys_tasks.came_back_judge, conversation_id)
+            lambda: outage_safe.task_send(surveys_tasks.came_back_judge, conversation_id)
         )
 
 
 def handoff_created(handoff: Handoff) -> None:
     """A conversation was queued for a human."""
     webhooks.webhook_on_handoff_created(handoff)
-    consumers.chat_on_handoff_changed(handoff)
+    consumer.chat_on_handoff_changed(handoff)
     transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk, is_new=True))
     from surveys import tasks as surveys_tasks
 
@@ -38,7 +40,7 @@ def handoff_created(handoff: Handoff) -> None:
     if handoff.summary_source == Handoff.SummarySource.EXTRACT and llm.llm_client() is not None:
         # Written after the handoff is queued, never delaying it; the fallback shows meanwhile.
         transaction.on_commit(
-            lambda: dispatch.task_send(tasks.handoff_summary_write_task, handoff.pk)
+            lambda: outage_safe.task_send(tasks.handoff_summary_write_task, handoff.pk)
         )
 
 
@@ -50,14 +52,14 @@ def handoff_summary_written(handoff: Handoff) -> None:
 def handoff_claimed(handoff: Handoff) -> None:
     """An agent took the case (the customer is told a person joined)."""
     webhooks.webhook_on_handoff_claimed(handoff)
-    consumers.chat_on_handoff_changed(handoff)
+    consumer.chat_on_handoff_changed(handoff)
     transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
 
 
 def handoff_resolved(handoff: Handoff) -> None:
     """The agent closed the case with an outcome."""
     webhooks.webhook_on_handoff_resolved(handoff)
-    consumers.chat_on_handoff_changed(handoff)
+    consumer.chat_on_handoff_changed(handoff)
     transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
     from surveys import tasks as surveys_tasks
 
@@ -66,11 +68,11 @@ def handoff_resolved(handoff: Handoff) -> None:
 
 def handoff_returned(handoff: Handoff) -> None:
     """The case left its agent: back to the queue or back to the AI."""
-    consumers.chat_on_handoff_changed(handoff)
+    consumer.chat_on_handoff_changed(handoff)
     transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
     from surveys import tasks as surveys_tasks
 
-    transaction.on_commit(lambda: dispatch.task_send(surveys_tasks.outcome_compute, handoff.pk))
+    transaction.on_commit(lambda: outage_safe.task_send(surveys_tasks.outcome_compute, handoff.pk))
 
 
 def handoff_handed_back(handoff: Handoff) -> None:

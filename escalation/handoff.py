@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents_console.audit import audit_record
-from escalation import conversations, events
+from escalation import events, turns
 from escalation.capacity import capacity_estimate
 from escalation.idempotency import AlreadyStored, create_once, fields_changed
 from escalation.models import (
@@ -80,7 +80,7 @@ def handoff_create(
             handed_back_at=None,
         )
         # The customer sees this line too: the reason (rules, scores) stays on the case screen.
-        conversations.message_add(
+        turns.message_add(
             conversation=locked,
             sender=Message.Sender.SYSTEM,
             text="Handed off to a human agent.",
@@ -180,7 +180,7 @@ def handoff_moved(
         status=conversation_status, updated_at=now
     )
     handoff.refresh_from_db()
-    conversations.message_add(
+    turns.message_add(
         conversation=handoff.conversation, sender=Message.Sender.SYSTEM, text=text, sent_at=now
     )
     audit_record(handoff=handoff, actor=actor, kind=kind, detail=detail)
@@ -289,7 +289,7 @@ def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
                 "Only the agent who claimed this case can reply to the customer. "
                 "Claim it first, or take it over (you will be asked to confirm)."
             )
-        message = conversations.message_add(
+        message = turns.message_add(
             conversation=locked.conversation,
             sender=Message.Sender.AGENT,
             text=text,
@@ -388,7 +388,7 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
         Conversation.objects.filter(pk=handoff.conversation_id).update(
             status=Conversation.Status.AI, handed_back_at=now, updated_at=now
         )
-        conversations.message_add(
+        turns.message_add(
             conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
             text=HANDED_BACK_TEXT,

@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import transaction
 
 from escalation import events
-from escalation.assistant import Assistant, AssistantUnavailable, DemoAssistant, Draft
 from escalation.models import Conversation, Handoff, Message
 from escalation.redaction import secrets_mask
-from escalation.tools import TOOLS, ToolGate
+from escalation.webchat.assistant import Assistant, AssistantUnavailable, DemoAssistant, Draft
+from escalation.webchat.tools import TOOLS, ToolGate
 
 if TYPE_CHECKING:
     import openai

@@ -1,6 +1,5 @@
 import logging
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -84,33 +83,9 @@ class PermissionsPolicyMiddleware(Middleware):
         return response
 
 
-class ApiErrorEnvelopeMiddleware(Middleware):
-    """Refusals made outside the API's handlers (an unknown path, a method not allowed) carry
-    the same error body as the rest: {"error": {"code", "message"}}."""
-
-    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if (
-            request.path.startswith("/api/")
-            and response.status_code >= 400
-            and not response.get("Content-Type", "").startswith("application/json")
-        ):
-            from escalation.api import error_response, status_code_name
-
-            enveloped = error_response(
-                request,
-                response.status_code,
-                status_code_name(response.status_code),
-                HTTPStatus(response.status_code).phrase + ".",
-            )
-            if "Allow" in response:
-                enveloped["Allow"] = response["Allow"]
-            return enveloped
-        return response
-
-
 class DatabaseUnavailableMiddleware(Middleware):
     """A page whose database failed answers 503 with a retry hint and a page that needs no
-    database to render (the Bot API answers its own JSON 503, escalation/api.py)."""
+    database to render (the Bot API answers its own JSON 503, escalation/api/endpoints.py)."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DATABASE_UNAVAILABLE):

@@ -8,7 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 
-from escalation import dispatch, triggers
+from escalation import triggers
+from escalation.backends import outage_safe
 
 
 def new_webhook_secret() -> str:
@@ -563,10 +564,10 @@ class TriggerPolicy(models.Model):
         capacity.policy_and_capacity); saving it clears the cache, so a supervisor's change
         applies to the next turn (in another process, within a second). Change it with
         save(), not a queryset update."""
-        policy: TriggerPolicy | None = dispatch.cache_get(cls.CACHE_KEY)
+        policy: TriggerPolicy | None = outage_safe.cache_get(cls.CACHE_KEY)
         if policy is None:
             policy, _ = cls.objects.get_or_create(pk=1)
-            dispatch.cache_set(cls.CACHE_KEY, policy, timeout=300)
+            outage_safe.cache_set(cls.CACHE_KEY, policy, timeout=300)
         return policy
 
     @classmethod
@@ -576,7 +577,7 @@ class TriggerPolicy(models.Model):
         from escalation import capacity
 
         def forget() -> None:
-            dispatch.cache_delete(cls.CACHE_KEY)
+            outage_safe.cache_delete(cls.CACHE_KEY)
             capacity.in_process_forget()
 
         forget()

@@ -31,7 +31,7 @@ def database_url(settings_dict: Mapping[str, Any]) -> str:
     """A DATABASE_URL naming the database of `settings_dict` (a connection's settings, the
     test database's included), for a child process to use the same one."""
     name = settings_dict["NAME"]
-    if settings_dict["ENGINE"] == "escalation.sqlite":
+    if settings_dict["ENGINE"] == "escalation.backends.sqlite":
         return f"sqlite:///{name}"
     user = settings_dict.get("USER") or ""
     password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""

@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "escalation.middleware.PermissionsPolicyMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
-    "escalation.middleware.ApiErrorEnvelopeMiddleware",
+    "escalation.api.errors.ApiErrorEnvelopeMiddleware",
     "escalation.middleware.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,8 +93,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers queue instead
     # of failing with "database is locked" on upgrade; those of one process queue on a lock of
-    # their own rather than in SQLite's busy handler (escalation/sqlite/base.py).
-    DATABASES["default"]["ENGINE"] = "escalation.sqlite"
+    # their own rather than in SQLite's busy handler (escalation/backends/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "escalation.backends.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -111,7 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # While Redis is unreachable, requests give up connecting after this long and still answer:
-# the database is the record (escalation/dispatch.py). Only the connect is bounded: the
+# the database is the record (escalation/backends/outage_safe.py). Only the connect is bounded: the
 # channel layer and the broker block on reads by design.
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=2.0)
 REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
@@ -119,9 +119,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: one publish per group, handed to each process's members in memory
-            # (escalation/channel_layer.py). Reads wait as long as the layer asks (its
+            # (escalation/backends/channel_layer.py). Reads wait as long as the layer asks (its
             # subscription polls 0.1 s at a time); only the connect is bounded.
-            "BACKEND": "escalation.channel_layer.RedisChannelLayer",
+            "BACKEND": "escalation.backends.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -135,7 +135,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "escalation.cache.RedisCache",
+            "BACKEND": "escalation.backends.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": REDIS_TIMEOUTS,
         }
@@ -143,7 +143,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "escalation.channel_layer.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "escalation.backends.channel_layer.InMemoryChannelLayer"}
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://localhost/"  # named, or kombu warns on every connection
     CELERY_TASK_ALWAYS_EAGER = True
@@ -204,7 +206,7 @@ CELERY_BEAT_SCHEDULE = {
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "escalation.mail.OneLineEmailBackend"
+    EMAIL_BACKEND = "escalation.backends.mail.OneLineEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Handover <support@handover.localhost>")
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from escalation import conversations, llm, webchat, webhooks
+from escalation import llm, turns, webhooks
 from escalation.models import Message, WebhookDelivery
+from escalation.webchat import chat
 
 
 def idempotent_task(func: Callable[..., Any]) -> Any:
@@ -28,12 +29,12 @@ def idempotent_task(func: Callable[..., Any]) -> Any:
 @idempotent_task
 def message_decide_task(message_id: int) -> bool:
     """Score a turn nobody is waiting on (web chat); answers whether it escalated."""
-    return bool(conversations.message_decide(message_id=message_id)["escalate"])
+    return bool(turns.message_decide(message_id=message_id)["escalate"])
 
 
 @idempotent_task
 def held_conversations_rescore_task() -> int:
-    return conversations.held_conversations_rescore()
+    return turns.held_conversations_rescore()
 
 
 def overdue_before() -> datetime:
@@ -50,7 +51,7 @@ def undecided_messages_sweep() -> int:
         created_at__lt=overdue_before(),
     ).values_list("pk", "sender", "conversation__channel")[:500]
     for message_id, sender, channel in overdue:
-        if sender == Message.Sender.CUSTOMER and channel == webchat.CHANNEL:
+        if sender == Message.Sender.CUSTOMER and channel == chat.CHANNEL:
             chat_turn_respond.delay(message_id)
         else:
             message_decide_task.delay(message_id)
@@ -103,8 +104,8 @@ def chat_turn_respond(message_pk: int) -> str:
     message = Message.objects.filter(pk=message_pk, sender=Message.Sender.CUSTOMER).first()
     if message is None:
         return "no such turn"
-    outcome = webchat.chat_turn_answer(message=message, assistant=llm.chat_assistant())
-    conversations.message_decide(message_id=message_pk)  # scored even when not answered
+    outcome = chat.chat_turn_answer(message=message, assistant=llm.chat_assistant())
+    turns.message_decide(message_id=message_pk)  # scored even when not answered
     return outcome
 
 

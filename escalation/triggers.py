@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from escalation import language
+from escalation.detectors import lexicons
 
 LOW_CONFIDENCE = "low_confidence"
 HUMAN_REQUESTED = "human_requested"
@@ -79,7 +79,7 @@ def low_confidence(*, confidence: float | None, threshold: float) -> TriggerResu
 
 
 def human_requested(*, text: str) -> TriggerResult:
-    signal = language.detect_human_request(text)
+    signal = lexicons.detect_human_request(text)
     return TriggerResult(HUMAN_REQUESTED, signal.fired, signal.score, None, signal.evidence)
 
 
@@ -131,7 +131,7 @@ def reask_count(turns: Sequence[Turn], *, threshold: float) -> tuple[int, str]:
     for turn in turns:
         if turn.sender == "customer":
             for earlier in asked:
-                signal = language.is_restatement(earlier, turn.text, threshold=threshold)
+                signal = lexicons.is_restatement(earlier, turn.text, threshold=threshold)
                 if signal.fired:
                     count += 1
                     evidence = f're-asked after an answer: "{_clip(turn.text)}"'
@@ -148,7 +148,7 @@ def distress(*, turns: Sequence[Turn], thresholds: Thresholds) -> TriggerResult:
     latest = next((t for t in reversed(turns) if t.sender == "customer"), None)
     if latest is None:
         return TriggerResult(DISTRESS, False, 0.0, thresholds.distress, "no customer message")
-    signal = language.detect_distress(latest.text, threshold=thresholds.distress)
+    signal = lexicons.detect_distress(latest.text, threshold=thresholds.distress)
     if signal.fired:
         return TriggerResult(DISTRESS, True, signal.score, thresholds.distress, signal.evidence)
     reasks, evidence = reask_count(turns, threshold=thresholds.repeat_similarity)

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from escalation import views
-from escalation.api import api
+from escalation.api.endpoints import api
 from surveys import urls as surveys_urls
 
 handler403 = "escalation.refusals.permission_denied"
@@ -17,7 +17,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("chat/", include("escalation.webchat")),
+    path("chat/", include("escalation.webchat.urls")),
     path("chat/", include(surveys_urls.chat_urlpatterns)),
     path("console/", include("agents_console.urls")),
     path("survey/", include(surveys_urls.survey_urlpatterns)),

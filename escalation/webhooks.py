@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from escalation import dispatch
+from escalation.backends import outage_safe
 from escalation.models import Conversation, Handoff, Message, WebhookAttempt, WebhookDelivery
 from escalation.payloads import agent_payload, handoff_payload
 
@@ -77,7 +77,7 @@ def webhook_enqueue(
     )
     from escalation.tasks import webhook_deliver  # the task module imports this one
 
-    transaction.on_commit(partial(dispatch.task_send, webhook_deliver, delivery.pk))
+    transaction.on_commit(partial(outage_safe.task_send, webhook_deliver, delivery.pk))
     return delivery
 
 

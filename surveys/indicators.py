@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents_console.models import AuditEvent
-from escalation.language import DEFAULT_REPEAT_THRESHOLD, is_restatement, similarity
+from escalation.detectors.lexicons import DEFAULT_REPEAT_THRESHOLD, is_restatement, similarity
 from escalation.models import AgentProfile, Conversation, Handoff, Message
 from surveys.models import HandoffOutcome
 

@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from escalation.consumers import CHANNEL as WEB_CHAT
-from escalation.consumers import chat_on_handoff_changed
-from escalation.conversations import message_add
 from escalation.models import Handoff, Message
 from escalation.redaction import secrets_mask
+from escalation.turns import message_add
+from escalation.webchat.consumer import CHANNEL as WEB_CHAT
+from escalation.webchat.consumer import chat_on_handoff_changed
 from surveys.models import Survey
 
 CHAT_QUESTION = "We would like to know how the handover went: one tap below is enough."

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from escalation import dispatch
+from escalation.backends import outage_safe
 from escalation.models import Handoff
 from surveys import indicators, links
 
@@ -66,5 +66,5 @@ def after_handoff_created(handoff_id: int) -> None:
 
 def after_handoff_resolved(handoff_id: int) -> None:
     """Called on commit of a resolution: judge the transcript and, later, ask the customer."""
-    dispatch.task_send(outcome_compute, handoff_id)
-    dispatch.task_send(survey_send, handoff_id, countdown=settings.SURVEY_DELAY_SECONDS)
+    outage_safe.task_send(outcome_compute, handoff_id)
+    outage_safe.task_send(survey_send, handoff_id, countdown=settings.SURVEY_DELAY_SECONDS)

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from escalation.consumers import CHANNEL as WEB_CHAT
+from escalation.webchat.consumer import CHANNEL as WEB_CHAT
 from surveys.forms import SurveyForm
 from surveys.links import LinkProblem, survey_answer, survey_from_token
 from surveys.models import Survey

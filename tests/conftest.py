@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from escalation.models import Bot
-from tests.factories import bot_with_key
+from tests.support.factories import bot_with_key
 
 
 class BotClient:
@@ -99,9 +99,9 @@ def eager_celery() -> Iterator[None]:
 @pytest.fixture
 def llm_server(settings: Any) -> Iterator[Any]:
     """The built-in chat's assistant on a scripted model behind a real local HTTP server that
-    speaks the OpenAI wire format (tests/openai_server.py), through the official client."""
+    speaks the OpenAI wire format (tests/support/openai_server.py), through the official client."""
     from escalation.llm import client_for
-    from tests.openai_server import model_serve
+    from tests.support.openai_server import model_serve
 
     with model_serve() as model:
         settings.LLM_BASE_URL = model.base_url

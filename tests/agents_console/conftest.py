@@ -5,7 +5,7 @@ from django.test import Client
 
 from escalation.handoff import handoff_claim
 from escalation.models import Handoff
-from tests.factories import HandoffFactory, console_agent, supervisor_user
+from tests.support.factories import HandoffFactory, console_agent, supervisor_user
 
 
 def logged_in(user: Any) -> Client:

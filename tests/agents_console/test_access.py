@@ -7,7 +7,7 @@ from agents_console.models import AuditEvent, Note
 from escalation.handoff import handoff_assign, handoff_claim
 from escalation.models import Handoff, Message
 from tests.agents_console.conftest import logged_in
-from tests.factories import HandoffFactory, TeamFactory, UserFactory, console_agent
+from tests.support.factories import HandoffFactory, TeamFactory, UserFactory, console_agent
 
 PAGES = ["/console/", "/console/cases/{pk}/"]
 

@@ -7,7 +7,7 @@ from agents_console.models import AuditEvent, Note
 from escalation.handoff import handoff_claim
 from escalation.models import AgentProfile, Conversation, Handoff, Message
 from tests.agents_console.conftest import logged_in
-from tests.factories import HandoffFactory
+from tests.support.factories import HandoffFactory
 
 
 def test_claim_gives_the_case_and_opens_it(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from agents_console.models import AuditEvent, CaseViewer
 from escalation.models import Handoff, Message
 from tests.agents_console.conftest import logged_in
-from tests.factories import HandoffFactory, MessageFactory
+from tests.support.factories import HandoffFactory, MessageFactory
 
 
 def test_case_shows_identity_summary_actions_and_triggers(
@@ -161,7 +161,7 @@ def test_the_case_page_is_headed_by_the_customer_and_case(
 
 def test_an_agent_at_capacity_is_told_why_instead_of_offered_the_claim(db: None) -> None:
     from escalation.handoff import handoff_claim
-    from tests.factories import console_agent
+    from tests.support.factories import console_agent
 
     agent = console_agent(username="cat", first_name="Cat", max_cases=1)
     handoff_claim(handoff=HandoffFactory(), agent=agent)

@@ -7,8 +7,8 @@ from escalation.handoff import AgentAtCapacity, HandoffUnavailable, handoff_clai
 from escalation.models import AgentProfile, Conversation, Handoff, Message
 from tests.agents_console.conftest import logged_in
 from tests.conftest import BotClient
-from tests.escalation.test_api_concurrency import race
-from tests.factories import HandoffFactory, bot_with_key, console_agent
+from tests.support.factories import HandoffFactory, bot_with_key, console_agent
+from tests.support.race import race
 
 
 def claim_outcomes(handoff: Handoff, agents: list[Any]) -> list[str]:

@@ -14,10 +14,10 @@ from agents_console import broadcast
 from agents_console.models import CaseViewer
 from agents_console.queue import NO_TEAM_GROUP, case_group
 from escalation.asgi import application
-from escalation.conversations import message_add, message_post
 from escalation.handoff import handoff_claim, handoff_create, handoff_reply
 from escalation.models import AgentProfile, Handoff
-from tests.factories import (
+from escalation.turns import message_add, message_post
+from tests.support.factories import (
     ConversationFactory,
     HandoffFactory,
     TeamFactory,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from escalation.models import Conversation, Customer, Handoff
 from surveys.models import HandoffOutcome, Survey
-from tests.factories import ConversationFactory, HandoffFactory, MessageFactory
+from tests.support.factories import ConversationFactory, HandoffFactory, MessageFactory
 
 
 def earlier_case(customer: Customer, *, hours_ago: int, agent: Any = None, **extra: Any) -> Handoff:

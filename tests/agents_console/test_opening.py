@@ -1,5 +1,5 @@
 from agents_console.opening import opening_line
-from tests.factories import HandoffFactory
+from tests.support.factories import HandoffFactory
 
 LOST_PARCEL = [
     "Hello",

@@ -12,7 +12,7 @@ from agents_console.queue import QueueFilters
 from escalation.handoff import handoff_claim
 from escalation.models import Handoff
 from tests.agents_console.conftest import logged_in
-from tests.factories import HandoffFactory, TeamFactory, console_agent
+from tests.support.factories import HandoffFactory, TeamFactory, console_agent
 
 
 @pytest.fixture

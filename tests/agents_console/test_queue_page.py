@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from escalation.models import Handoff
 from tests.agents_console.conftest import logged_in
-from tests.factories import HandoffFactory, TeamFactory, console_agent
+from tests.support.factories import HandoffFactory, TeamFactory, console_agent
 
 
 def row_order(content: bytes, *handoffs: Handoff) -> list[int]:

@@ -6,7 +6,7 @@ from agents_console.models import SavedReply
 from agents_console.saved_replies import placeholders_fill
 from escalation.models import Handoff
 from tests.agents_console.conftest import logged_in
-from tests.factories import HandoffFactory, TeamFactory, console_agent
+from tests.support.factories import HandoffFactory, TeamFactory, console_agent
 
 LATE = "Hi {first_name}, I'm {agent_name}. Order {order_number} ships today."
 

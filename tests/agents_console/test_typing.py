@@ -9,9 +9,9 @@ from channels.testing import WebsocketCommunicator
 
 from escalation.handoff import handoff_claim, handoff_create
 from escalation.models import Handoff, Message
-from escalation.webchat import chat_customer, chat_message_send
+from escalation.webchat.chat import chat_customer, chat_message_send
 from tests.agents_console.test_consumers import connect as console_connect
-from tests.factories import UserFactory, console_agent
+from tests.support.factories import UserFactory, console_agent
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +47,7 @@ async def on_case(user: Any, handoff: Handoff) -> WebsocketCommunicator:
 async def in_chat(user: Any, handoff: Handoff) -> WebsocketCommunicator:
     from channels.routing import URLRouter
 
-    from escalation.routing import websocket_urlpatterns
+    from escalation.websocket_urls import websocket_urlpatterns
 
     communicator = WebsocketCommunicator(
         URLRouter(websocket_urlpatterns), f"/ws/chat/{handoff.conversation_id}/"

@@ -20,7 +20,7 @@ from playwright.sync_api import (
     expect,
 )
 
-from tests.factories import UserFactory, bot_with_key, console_agent, supervisor_user
+from tests.support.factories import UserFactory, bot_with_key, console_agent, supervisor_user
 
 # An ignored folder, so that a test run leaves the tree as it was; `make screenshots` sets
 # SCREENSHOTS_DIR=docs/screenshots to refresh the README's pictures.

@@ -10,7 +10,7 @@ from playwright.sync_api import APIRequestContext, Page, WebSocketRoute, expect
 
 from escalation.models import Handoff
 from tests.browser.conftest import assert_accessible, bot_handoff
-from tests.factories import HandoffFactory
+from tests.support.factories import HandoffFactory
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page
 
-from tests.factories import HandoffFactory
+from tests.support.factories import HandoffFactory
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from escalation.models import Handoff
 from surveys.links import survey_token_new
 from surveys.models import Survey
 from tests.browser.conftest import assert_accessible, screenshot
-from tests.factories import HandoffFactory
+from tests.support.factories import HandoffFactory
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,15 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.browser.test_handover import chat_say
-from tests.openai_server import Answer, ScriptedModel, calling, completion, model_serve, reply
-from tests.openai_server import tool_call as call
+from tests.support.openai_server import (
+    Answer,
+    ScriptedModel,
+    calling,
+    completion,
+    model_serve,
+    reply,
+)
+from tests.support.openai_server import tool_call as call
 
 pytestmark = pytest.mark.browser
 

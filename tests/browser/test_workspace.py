@@ -16,7 +16,7 @@ from agents_console.models import SavedReply
 from escalation.models import AgentProfile, Disposition, Handoff, Team
 from tests.browser.conftest import assert_accessible, bot_handoff
 from tests.browser.test_handover import ASK_FOR_A_PERSON, DESCRIPTION, chat_say
-from tests.factories import HandoffFactory
+from tests.support.factories import HandoffFactory
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.escalation.webhook_server import Endpoint, endpoint_serve
+from tests.support.webhook_server import Endpoint, endpoint_serve
 
 
 @pytest.fixture

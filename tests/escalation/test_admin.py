@@ -13,7 +13,7 @@ from escalation.models import (
     Message,
     TriggerPolicy,
 )
-from tests.factories import AIActionFactory, HandoffFactory, MessageFactory, bot_with_key
+from tests.support.factories import AIActionFactory, HandoffFactory, MessageFactory, bot_with_key
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from escalation.capacity import Capacity, capacity_estimate, soft_thresholds, wa
 from escalation.decisions import verdict_reach
 from escalation.models import AgentProfile, Handoff, TriggerPolicy
 from escalation.triggers import TriggerResult
-from tests.factories import HandoffFactory, agent_user
+from tests.support.factories import HandoffFactory, agent_user
 
 SOFT = TriggerResult("low_confidence", True, 0.8, 0.5, "AI confidence 0.20")
 HARD = TriggerResult("human_requested", True, 0.9, None, "asked for a person")

@@ -12,7 +12,7 @@ from django.test import Client
 from escalation.models import Conversation, Handoff, Message, WebhookDelivery
 from tests.agents_console.conftest import logged_in
 from tests.conftest import BotClient
-from tests.factories import HandoffFactory, console_agent
+from tests.support.factories import HandoffFactory, console_agent
 
 
 @contextmanager

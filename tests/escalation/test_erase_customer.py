@@ -18,13 +18,13 @@ from escalation.models import (
     Message,
     WebhookDelivery,
 )
-from escalation.webchat import chat_customer, chat_message_send
+from escalation.webchat.chat import chat_customer, chat_message_send
 from surveys.dashboard import Period, metrics_by, metrics_by_day, metrics_summary
 from surveys.indicators import outcomes_recompute
 from surveys.links import survey_answer, survey_send
 from surveys.models import HandoffOutcome
 from tests.conftest import BotClient
-from tests.factories import UserFactory, console_agent
+from tests.support.factories import UserFactory, console_agent
 
 # Everything the customer is or said; none of it may survive the erasure.
 TRACES = ["Zelda", "Quintero", "zelda.q@example.org", "600 111 222", "cust-zq-77", "Falsa"]

@@ -10,13 +10,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from escalation.conversations import message_add
 from escalation.handoff import handoff_create
 from escalation.models import Handoff, Message
-from escalation.webchat import chat_customer, chat_message_send
+from escalation.turns import message_add
+from escalation.webchat.chat import chat_customer, chat_message_send
 from surveys.links import survey_send
 from tests.agents_console.conftest import logged_in
-from tests.factories import ConversationFactory, UserFactory, console_agent
+from tests.support.factories import ConversationFactory, UserFactory, console_agent
 
 pytestmark = pytest.mark.django_db
 

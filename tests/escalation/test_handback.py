@@ -10,15 +10,15 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from escalation.assistant import Draft
 from escalation.handoff import handoff_claim, handoff_create, handoff_hand_back
 from escalation.models import Conversation, Handoff, Message, TriggerPolicy
 from escalation.tasks import chat_turn_respond, webhook_deliver
-from escalation.tools import ToolGate
-from escalation.webchat import chat_customer, chat_message_send, chat_turn_answer
+from escalation.webchat.assistant import Draft
+from escalation.webchat.chat import chat_customer, chat_message_send, chat_turn_answer
+from escalation.webchat.tools import ToolGate
 from tests.conftest import BotClient
-from tests.escalation.webhook_server import Endpoint
-from tests.factories import UserFactory, console_agent
+from tests.support.factories import UserFactory, console_agent
+from tests.support.webhook_server import Endpoint
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scope")]
 
@@ -116,7 +116,7 @@ def test_the_bot_transcript_does_not_carry_the_hand_back_note(bot_client: BotCli
 
 
 def test_the_bot_gets_the_note_in_the_hand_back_webhook(endpoint: Endpoint, ana: Any) -> None:
-    from tests.factories import ConversationFactory
+    from tests.support.factories import ConversationFactory
 
     conversation = ConversationFactory(callback_url=endpoint.url)
     handoff, _ = handoff_create(conversation=conversation)

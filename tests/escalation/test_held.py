@@ -7,7 +7,7 @@ from django.utils import timezone
 from escalation.held import NO_AGENT, held_signals
 from escalation.models import Handoff, HeldSignal
 from tests.agents_console.conftest import logged_in
-from tests.factories import HandoffFactory, console_agent
+from tests.support.factories import HandoffFactory, console_agent
 
 pytestmark = pytest.mark.django_db
 

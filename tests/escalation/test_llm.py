@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from escalation import llm
-from escalation.assistant import DemoAssistant
 from escalation.models import AIAction, Handoff, Message
 from escalation.tasks import chat_turn_respond
-from escalation.tools import ToolGate
-from escalation.webchat import UNAVAILABLE_NOTICE, chat_customer, chat_message_send
-from tests.factories import UserFactory
-from tests.openai_server import (
+from escalation.webchat.assistant import DemoAssistant
+from escalation.webchat.chat import UNAVAILABLE_NOTICE, chat_customer, chat_message_send
+from escalation.webchat.tools import ToolGate
+from tests.support.factories import UserFactory
+from tests.support.openai_server import (
     Hang,
     Raw,
     ScriptedModel,

@@ -14,10 +14,17 @@ from escalation.asgi import application
 from escalation.handoff import handoff_claim
 from escalation.models import Handoff
 from escalation.tasks import chat_turn_respond
-from escalation.webchat import chat_customer, chat_message_send
+from escalation.webchat.chat import chat_customer, chat_message_send
 from tests.conftest import BotClient
-from tests.factories import HandoffFactory, UserFactory, console_agent
-from tests.openai_server import Answer, ScriptedModel, Status, calling, completion, tool_call
+from tests.support.factories import HandoffFactory, UserFactory, console_agent
+from tests.support.openai_server import (
+    Answer,
+    ScriptedModel,
+    Status,
+    calling,
+    completion,
+    tool_call,
+)
 
 pytestmark = [pytest.mark.usefixtures("scope")]
 

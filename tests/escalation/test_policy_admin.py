@@ -3,9 +3,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from escalation import conversations
+from escalation import turns
 from escalation.models import PolicyChange, RoutingRule, TriggerPolicy
-from tests.factories import ConversationFactory, TeamFactory
+from tests.support.factories import ConversationFactory, TeamFactory
 
 FORM = {
     "low_confidence_threshold": "0.5",
@@ -39,8 +39,8 @@ def change_url() -> str:
 
 def ai_turn(confidence: float) -> None:
     conversation = ConversationFactory()
-    conversations.message_add(conversation=conversation, sender="customer", text="Clause 14b?")
-    conversations.message_add(
+    turns.message_add(conversation=conversation, sender="customer", text="Clause 14b?")
+    turns.message_add(
         conversation=conversation, sender="ai", text="Perhaps.", confidence=confidence
     )
 

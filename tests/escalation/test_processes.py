@@ -2,7 +2,7 @@ import json
 import urllib.request
 
 from escalation.models import Conversation
-from tests.factories import bot_with_key
+from tests.support.factories import bot_with_key
 
 
 def test_live_server_uses_the_test_database(live_server_url: str) -> None:

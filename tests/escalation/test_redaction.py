@@ -8,7 +8,7 @@ from escalation.redaction import secrets_mask
 from surveys.links import survey_answer, survey_send
 from tests.agents_console.conftest import logged_in
 from tests.conftest import BotClient
-from tests.factories import HandoffFactory, console_agent
+from tests.support.factories import HandoffFactory, console_agent
 from tests.surveys.conftest import resolved_case
 
 MASKED_4242 = "•••• •••• •••• 4242"

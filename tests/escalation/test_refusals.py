@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from tests.agents_console.conftest import logged_in
-from tests.factories import UserFactory, console_agent
+from tests.support.factories import UserFactory, console_agent
 
 
 @pytest.fixture

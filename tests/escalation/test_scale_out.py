@@ -18,9 +18,16 @@ from django.db import connection
 
 from escalation.models import Handoff, Message, WebhookDelivery
 from escalation.processes import celery_worker, daphne_server, database_url, redis_server, stop
-from tests.escalation.webhook_server import Endpoint
-from tests.factories import HandoffFactory, bot_with_key, console_agent
-from tests.live import bot_post, eventually, http, needs_redis_server, session_headers, socket_open
+from tests.support.factories import HandoffFactory, bot_with_key, console_agent
+from tests.support.live import (
+    bot_post,
+    eventually,
+    http,
+    needs_redis_server,
+    session_headers,
+    socket_open,
+)
+from tests.support.webhook_server import Endpoint
 
 pytestmark = needs_redis_server
 

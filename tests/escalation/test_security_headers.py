@@ -15,7 +15,7 @@ from django.utils import timezone
 from escalation.models import Handoff, TriggerPolicy
 from surveys.links import survey_send
 from tests.agents_console.conftest import logged_in
-from tests.factories import HandoffFactory, UserFactory, console_agent
+from tests.support.factories import HandoffFactory, UserFactory, console_agent
 from tests.surveys.conftest import survey_path
 
 pytestmark = pytest.mark.django_db

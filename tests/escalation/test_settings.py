@@ -111,12 +111,15 @@ def test_site_url_when_set_wins_over_the_port() -> None:
 
 
 def test_email_on_the_defaults_is_one_line_in_the_log() -> None:
-    assert setting("EMAIL_BACKEND", {"EMAIL_URL": ""}) == "escalation.mail.OneLineEmailBackend"
+    assert (
+        setting("EMAIL_BACKEND", {"EMAIL_URL": ""})
+        == "escalation.backends.mail.OneLineEmailBackend"
+    )
 
 
 def test_the_one_line_email_backend_logs_who_and_what(caplog: pytest.LogCaptureFixture) -> None:
-    connection = get_connection("escalation.mail.OneLineEmailBackend")
-    with caplog.at_level(logging.INFO, logger="escalation.mail"):
+    connection = get_connection("escalation.backends.mail.OneLineEmailBackend")
+    with caplog.at_level(logging.INFO, logger="escalation.backends.mail"):
         send_mail(
             "Did the handover help?",
             "A long body\nof many lines",

@@ -4,19 +4,19 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from escalation import conversations
+from escalation import turns
 from escalation.models import AgentProfile, Conversation, Handoff, Message
 from escalation.tasks import (
     held_conversations_rescore_task,
     message_decide_task,
     undecided_messages_sweep,
 )
-from tests.factories import ConversationFactory, agent_user
-from tests.live import eventually
+from tests.support.factories import ConversationFactory, agent_user
+from tests.support.live import eventually
 
 
 def customer_says(conversation: Conversation, text: str) -> Message:
-    return conversations.message_add(conversation=conversation, sender="customer", text=text)
+    return turns.message_add(conversation=conversation, sender="customer", text=text)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -37,7 +37,7 @@ def test_scoring_the_same_turn_twice_makes_one_handoff(celery_worker: None) -> N
 @pytest.mark.django_db(transaction=True)
 def test_a_stored_turn_is_scored_by_the_worker(celery_worker: None) -> None:
     conversation = ConversationFactory()
-    message, created = conversations.message_post(
+    message, created = turns.message_post(
         conversation_id=conversation.pk,
         bot_id=conversation.bot_id,
         external_id=None,
@@ -66,7 +66,7 @@ def test_the_sweep_rescores_overdue_turns(db: None) -> None:
 
 def test_held_conversations_hand_off_when_an_agent_becomes_available(db: None) -> None:
     conversation = ConversationFactory()
-    conversations.message_post(
+    turns.message_post(
         conversation_id=conversation.pk,
         bot_id=conversation.bot_id,
         external_id="m1",
@@ -87,7 +87,7 @@ def test_judging_a_held_turn_again_does_not_count_it_again(db: None) -> None:
     """The periodic rescore asks about the same turn each minute: one signal, not one a
     minute (which would reach the try-too-long guard by the clock)."""
     conversation = ConversationFactory()
-    conversations.message_post(
+    turns.message_post(
         conversation_id=conversation.pk,
         bot_id=conversation.bot_id,
         external_id="m1",

@@ -5,13 +5,13 @@ from typing import Any
 
 import pytest
 
-from escalation import conversations
+from escalation import turns
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import Conversation, Handoff, Message, WebhookDelivery
 from escalation.tasks import webhook_deliver
 from escalation.webhooks import signature_verify
-from tests.escalation.webhook_server import Endpoint
-from tests.factories import ConversationFactory, agent_user
+from tests.support.factories import ConversationFactory, agent_user
+from tests.support.webhook_server import Endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +59,9 @@ def test_the_bot_callback_url_is_used_when_the_conversation_names_none() -> None
 def test_only_agent_messages_are_sent_as_agent_message() -> None:
     conversation = bot_conversation("https://bot.example/hooks")
     agent = agent_user(first_name="Ana")
-    conversations.message_add(conversation=conversation, sender="customer", text="Hi")
-    conversations.message_add(conversation=conversation, sender="ai", text="Hello")
-    conversations.message_add(
-        conversation=conversation, sender="agent", text="Ana here.", agent=agent
-    )
+    turns.message_add(conversation=conversation, sender="customer", text="Hi")
+    turns.message_add(conversation=conversation, sender="ai", text="Hello")
+    turns.message_add(conversation=conversation, sender="agent", text="Ana here.", agent=agent)
     delivery = WebhookDelivery.objects.get()
     assert delivery.event == "agent.message"
     assert delivery.payload["data"]["message"]["text"] == "Ana here."
@@ -147,7 +145,7 @@ def test_a_timeout_does_not_block_the_agent_reply(
     conversation = bot_conversation(endpoint.url)
     agent = agent_user()
     with django_capture_on_commit_callbacks():
-        reply = conversations.message_add(
+        reply = turns.message_add(
             conversation=conversation,
             sender="agent",
             text="Your refund is on its way.",

@@ -10,8 +10,8 @@ from channels.testing import WebsocketCommunicator
 
 from escalation.asgi import application
 from tests.agents_console.test_consumers import session_cookie
-from tests.escalation.test_consumers import customer_chat
-from tests.factories import HandoffFactory, console_agent
+from tests.escalation.webchat.test_consumers import customer_chat
+from tests.support.factories import HandoffFactory, console_agent
 
 pytestmark = [
     pytest.mark.asyncio,

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from escalation.models import Conversation, Handoff, Message
-from tests.factories import ConversationFactory, HandoffFactory, MessageFactory, agent_user
+from tests.support.factories import ConversationFactory, HandoffFactory, MessageFactory, agent_user
 
 
 def resolved_case(

@@ -10,11 +10,11 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from escalation.consumers import chat_group
 from escalation.models import Conversation, Handoff, Message
+from escalation.webchat.consumer import chat_group
 from surveys.links import CHAT_QUESTION, survey_send
 from surveys.models import Survey
-from tests.factories import HandoffFactory, UserFactory
+from tests.support.factories import HandoffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

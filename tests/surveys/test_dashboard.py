@@ -10,7 +10,7 @@ from django.test import Client
 from escalation.models import Conversation, Handoff
 from surveys.dashboard import Period, metrics_by, metrics_by_day, metrics_summary
 from surveys.models import HandoffOutcome, Survey
-from tests.factories import (
+from tests.support.factories import (
     ConversationFactory,
     HandoffFactory,
     UserFactory,

@@ -5,12 +5,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from escalation.conversations import message_post
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import AgentProfile, Handoff
+from escalation.turns import message_post
 from surveys.indicators import outcome_compute
 from surveys.models import HandoffOutcome, Survey
-from tests.factories import ConversationFactory, MessageFactory, agent_user
+from tests.support.factories import ConversationFactory, MessageFactory, agent_user
 from tests.surveys.conftest import resolved_case
 
 PROBLEM = "My parcel never arrived, order 1234 is missing"

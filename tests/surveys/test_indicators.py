@@ -7,7 +7,7 @@ from django.core.management import call_command
 from escalation.models import Handoff, Message
 from surveys.indicators import outcome_compute, restatement_find, soft_signal_first
 from surveys.models import HandoffOutcome
-from tests.factories import ConversationFactory, HandoffFactory, MessageFactory, agent_user
+from tests.support.factories import ConversationFactory, HandoffFactory, MessageFactory, agent_user
 from tests.surveys.conftest import resolved_case
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -205,7 +205,7 @@ def test_periodic_recompute_settles_the_pending_judgement_when_the_window_closes
 
 def test_case_released_back_to_the_queue_is_not_first_contact_resolved() -> None:
     from escalation.handoff import handoff_claim, handoff_release, handoff_resolve
-    from tests.factories import console_agent
+    from tests.support.factories import console_agent
 
     first, second = console_agent(), console_agent()
     handoff = HandoffFactory()
@@ -223,7 +223,7 @@ def test_case_released_back_to_the_queue_is_not_first_contact_resolved() -> None
 
 def test_case_a_supervisor_moved_to_another_agent_is_not_first_contact_resolved() -> None:
     from escalation.handoff import handoff_assign, handoff_claim, handoff_resolve
-    from tests.factories import console_agent, supervisor_user
+    from tests.support.factories import console_agent, supervisor_user
 
     first, second, boss = console_agent(), console_agent(), supervisor_user()
     handoff = HandoffFactory()

@@ -6,7 +6,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from surveys.models import Survey
-from tests.factories import HandoffFactory
+from tests.support.factories import HandoffFactory
 
 BEFORE = [("surveys", "0001_initial")]
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from escalation.evaluation import EvalReport, evaluate_file, format_table
+from escalation.detectors.evaluation import EvalReport, evaluate_file, format_table
 from escalation.models import TriggerPolicy
 
 JSON_KEYS = {"human_request": "human_request", "distress": "distress", "repeats": "repeats"}

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from escalation import conversations
+from escalation import turns
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import (
     ActionLimit,
@@ -18,7 +18,7 @@ from escalation.models import (
     Team,
     TriggerPolicy,
 )
-from escalation.webchat import chat_customer
+from escalation.webchat.chat import chat_customer
 from surveys.indicators import outcomes_recompute
 
 DEMO_PASSWORD = "handover-demo"  # noqa: S105 - printed for local demos, never used in production
@@ -170,11 +170,11 @@ class Command(BaseCommand):
         if Conversation.objects.filter(bot=bot, external_id=spec["external_id"]).exists():
             return
         external_id, name, email, verified = spec["customer"]
-        conversation, _ = conversations.conversation_open(
+        conversation, _ = turns.conversation_open(
             bot=bot,
             external_id=spec["external_id"],
             channel="api",
-            customer=conversations.CustomerDetails(
+            customer=turns.CustomerDetails(
                 external_id=external_id,
                 name=name,
                 email=email,
@@ -183,7 +183,7 @@ class Command(BaseCommand):
             ),
         )
         for index, (sender, text) in enumerate(spec["turns"]):
-            conversations.message_post(
+            turns.message_post(
                 conversation_id=conversation.pk,
                 bot_id=conversation.bot_id,
                 external_id=f"m{index}",
@@ -192,7 +192,7 @@ class Command(BaseCommand):
                 confidence=0.9 if sender == "ai" else None,
             )
         for index, (name, params, outcome, detail) in enumerate(spec.get("actions", [])):
-            conversations.action_record(
+            turns.action_record(
                 conversation=conversation,
                 external_id=f"a{index}",
                 name=name,
