@@ -1,4 +1,4 @@
-"""The OpenAPI document states what the server enforces (tests/escalation/test_api_fuzz.py
+"""The OpenAPI document states what the server enforces (tests/escalation/api/test_api_fuzz.py
 holds the server to all of it); and the API's root says where the documents are."""
 
 from typing import Any
