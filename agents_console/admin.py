@@ -1,6 +1,10 @@
-from django.contrib import admin
+from typing import Any
 
-from agents_console.models import AuditEvent, Note, SavedReply
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from agents_console.models import AuditEvent, ConsoleSettings, Note, SavedReply
 
 
 @admin.register(AuditEvent)
@@ -31,3 +35,17 @@ class SavedReplyAdmin(admin.ModelAdmin):
     list_display = ["title", "team"]
     list_filter = ["team"]
     search_fields = ["title", "text"]
+
+
+@admin.register(ConsoleSettings)
+class ConsoleSettingsAdmin(admin.ModelAdmin):
+    """One row: the list opens it."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        return redirect("admin:agents_console_consolesettings_change", ConsoleSettings.current().pk)

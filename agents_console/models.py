@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from escalation.models import Handoff, Team
 
@@ -93,3 +95,26 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ConsoleSettings(models.Model):
+    """How the console treats claimed cases. One row, edited by supervisors in the admin."""
+
+    agent_reply_timeout_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="A claimed case whose agent has not answered the customer within this time "
+        "goes back to the queue.",
+    )
+
+    class Meta:
+        verbose_name_plural = "console settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_console_settings")]
+
+    def __str__(self) -> str:
+        return "Console settings"
+
+    @classmethod
+    def current(cls) -> "ConsoleSettings":
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row

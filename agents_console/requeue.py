@@ -1,5 +1,5 @@
 """Nothing waits in limbo: a claimed case whose agent went away, or has not answered the
-customer within the policy's time, goes back to the queue."""
+customer within the reply timeout (ConsoleSettings), goes back to the queue."""
 
 from datetime import timedelta
 from typing import Any
@@ -7,15 +7,16 @@ from typing import Any
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from agents_console.models import ConsoleSettings
 from escalation.handoff import HandoffUnavailable, agent_name, handoff_release
-from escalation.models import AgentProfile, Handoff, Message, TriggerPolicy
+from escalation.models import AgentProfile, Handoff, Message
 
 
 def cases_release_stale(*, now: Any = None) -> list[int]:
     """Release every stale claimed case; returns the released handoff ids. Safe to run on
     several workers at once: handoff_release's conditional UPDATE lets one of them win."""
     now = now or timezone.now()
-    cutoff = now - timedelta(minutes=TriggerPolicy.current().agent_reply_timeout_minutes)
+    cutoff = now - timedelta(minutes=ConsoleSettings.current().agent_reply_timeout_minutes)
     away = set(
         AgentProfile.objects.filter(presence=AgentProfile.Presence.AWAY).values_list(
             "user_id", flat=True

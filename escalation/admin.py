@@ -233,7 +233,6 @@ class TriggerPolicyAdmin(admin.ModelAdmin):
             },
         ),
         ("Hand-back to the AI", {"fields": ["handback_grace_turns", "handback_grace_minutes"]}),
-        ("Agents", {"fields": ["agent_reply_timeout_minutes"]}),
         ("Last change", {"fields": ["updated_at", "updated_by"]}),
     ]
     inlines = [RoutingRuleInline]

@@ -1,4 +1,4 @@
-"""Reachability of the parts the system stands on, for load balancers and operators."""
+"""Reachability of the parts the system stands on, for load balancers and operators: /healthz."""
 
 import asyncio
 import logging
@@ -6,6 +6,9 @@ import logging
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from escalation.celery import app as celery_app
 
@@ -55,3 +58,13 @@ def health_report() -> dict[str, str]:
         else:
             report[name] = "ok"
     return report
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = health_report()
+    healthy = all(state == "ok" for state in report.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", **report}, status=200 if healthy else 503
+    )

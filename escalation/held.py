@@ -30,7 +30,7 @@ def signals_hold(
                 point=point or 0,
             )
             for result in results
-            if result.fired and result.kind in triggers.SOFT_KINDS
+            if result.fired and not result.is_hard
         ],
         ignore_conflicts=True,
     )

@@ -515,12 +515,6 @@ class TriggerPolicy(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Handle time assumed for the wait estimate until there is recent history.",
     )
-    agent_reply_timeout_minutes = models.PositiveSmallIntegerField(
-        default=10,
-        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
-        help_text="A claimed case whose agent has not answered the customer within this time "
-        "goes back to the queue.",
-    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -537,7 +531,6 @@ class TriggerPolicy(models.Model):
         "handback_grace_turns",
         "handback_grace_minutes",
         "default_handle_seconds",
-        "agent_reply_timeout_minutes",
     )
 
     class Meta:

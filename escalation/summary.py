@@ -2,7 +2,7 @@
 deterministic, from every customer turn before the handoff. It quotes the sentences that carry
 the ask and the facts (order numbers, amounts, dates, what they want and no longer want), lists
 the facts it could not quote within its length, and says what the AI tried, with results.
-Measured by `manage.py eval_summaries` (README)."""
+Measured by `manage.py eval_summaries` (docs/summary.md)."""
 
 import re
 from dataclasses import dataclass

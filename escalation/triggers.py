@@ -21,7 +21,6 @@ KIND_LABELS = {
     DISTRESS: "Distress",
 }
 HARD_KINDS = frozenset({HUMAN_REQUESTED, OUT_OF_SCOPE})
-SOFT_KINDS = frozenset({LOW_CONFIDENCE, DISTRESS})
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from escalation import views
 from escalation.api.endpoints import api
+from escalation.health import healthz
 from surveys import urls as surveys_urls
 
 handler403 = "escalation.refusals.permission_denied"
@@ -13,7 +13,7 @@ admin.site.site_title = "Handover"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -39,18 +39,6 @@ def signature_compute(*, secret: str, timestamp: str, body: bytes) -> str:
     return "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def signature_verify(
-    *, secret: str, timestamp: str, body: bytes, signature: str, tolerance_seconds: int = 300
-) -> bool:
-    """What a bot does on its side (the README shows the same in a few lines)."""
-    try:
-        age = abs(time.time() - int(timestamp))
-    except ValueError:
-        return False
-    expected = signature_compute(secret=secret, timestamp=timestamp, body=body)
-    return age <= tolerance_seconds and hmac.compare_digest(expected, signature)
-
-
 def webhook_enqueue(
     *, conversation: Conversation, event: str, data: dict[str, Any]
 ) -> WebhookDelivery | None:

@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 DetectorKind = Literal["human_request", "distress", "repeats"]
-DETECTOR_KINDS: tuple[DetectorKind, ...] = ("human_request", "distress", "repeats")
 POOLED = "pooled"
 
 

@@ -1760,14 +1760,6 @@ def _profile(text: str) -> _Profile:
     )
 
 
-def _weighted_jaccard(left: frozenset[str], right: frozenset[str]) -> float:
-    union = left | right
-    if not union:
-        return 0.0
-    shared = sum(_CONCEPT_WEIGHT[name] for name in left & right)
-    return shared / sum(_CONCEPT_WEIGHT[name] for name in union)
-
-
 def _cosine(left: Mapping[str, float], right: Mapping[str, float]) -> float:
     if len(left) > len(right):
         left, right = right, left

@@ -6,18 +6,19 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from agents_console.models import ConsoleSettings
 from agents_console.requeue import cases_release_stale
 from agents_console.tasks import console_sweep
 from escalation.handoff import handoff_claim, handoff_reply
-from escalation.models import AgentProfile, Handoff, Message, TriggerPolicy
+from escalation.models import AgentProfile, Handoff, Message
 from escalation.processes import EagerBeat
 from tests.support.factories import HandoffFactory, console_agent
 
 
 def reply_timeout_set(*, minutes: int) -> None:
-    policy = TriggerPolicy.current()
-    policy.agent_reply_timeout_minutes = minutes
-    policy.save()
+    ConsoleSettings.objects.update_or_create(
+        pk=1, defaults={"agent_reply_timeout_minutes": minutes}
+    )
 
 
 def test_case_of_an_agent_who_went_away_returns_to_the_queue(agent: Any, claimed: Handoff) -> None:
@@ -30,7 +31,7 @@ def test_case_of_an_agent_who_went_away_returns_to_the_queue(agent: Any, claimed
     assert "Ana Silva was away" in last.text
 
 
-def test_case_not_answered_within_the_policy_time_returns_to_the_queue(
+def test_case_not_answered_within_the_reply_timeout_returns_to_the_queue(
     claimed: Handoff,
 ) -> None:
     reply_timeout_set(minutes=5)

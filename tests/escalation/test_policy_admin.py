@@ -18,7 +18,6 @@ FORM = {
     "handback_grace_turns": "3",
     "handback_grace_minutes": "10",
     "default_handle_seconds": "600",
-    "agent_reply_timeout_minutes": "10",
     "routing_rules-TOTAL_FORMS": "0",
     "routing_rules-INITIAL_FORMS": "0",
     "routing_rules-MIN_NUM_FORMS": "0",
@@ -131,22 +130,18 @@ def one_rule(team_pk: int, **fields: str) -> dict[str, str]:
     }
 
 
-def test_supervisor_sets_the_reply_timeout_and_a_routing_rule(supervisor: Client) -> None:
+def test_supervisor_sets_a_routing_rule(supervisor: Client) -> None:
     billing = TeamFactory(slug="billing")
-    form = FORM | {"agent_reply_timeout_minutes": "5", "_save": "1"}
+    form = FORM | {"_save": "1"}
 
     response = supervisor.post(
         change_url(), form | one_rule(billing.pk, action_name="issue_credit")
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
-    assert TriggerPolicy.current().agent_reply_timeout_minutes == 5
     rule = RoutingRule.objects.get()
     assert (rule.action_name, rule.team) == ("issue_credit", billing)
-    assert PolicyChange.objects.get().changes == {
-        "agent_reply_timeout_minutes": [10, 5],
-        "routing_rules": [[], [str(rule)]],
-    }
+    assert PolicyChange.objects.get().changes == {"routing_rules": [[], [str(rule)]]}
 
 
 def test_a_routing_rule_edit_alone_is_a_policy_change(supervisor: Client) -> None:

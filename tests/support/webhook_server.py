@@ -1,7 +1,9 @@
 """A real HTTP server in a thread that plays a bot's webhook endpoint."""
 
+import hashlib
+import hmac
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from tests.support.threaded_http import QuietHandler, http_serve
@@ -42,3 +44,15 @@ def endpoint_serve(plan: list[int]) -> Iterator[Endpoint]:
     with http_serve(Handler) as base_url:
         endpoint.url = f"{base_url}/hooks"
         yield endpoint
+
+
+def handover_webhook_is_genuine(
+    secret: str, headers: Mapping[str, str], raw_body: bytes, tolerance: int = 300
+) -> bool:
+    """What a bot does on its side: the README's recipe, line for line."""
+    timestamp = headers["X-Handover-Timestamp"]
+    if abs(time.time() - int(timestamp)) > tolerance:
+        return False  # too old: a replay
+    signed = timestamp.encode() + b"." + raw_body
+    expected = "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers["X-Handover-Signature"])

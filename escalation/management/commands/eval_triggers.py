@@ -7,8 +7,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from escalation.detectors.evaluation import EvalReport, evaluate_file, format_table
 from escalation.models import TriggerPolicy
 
-JSON_KEYS = {"human_request": "human_request", "distress": "distress", "repeats": "repeats"}
-
 
 class Command(BaseCommand):
     help = (
