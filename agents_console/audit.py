@@ -2,8 +2,11 @@
 
 from typing import Any
 
-from agents_console.models import AuditEvent
-from escalation.models import Handoff
+from django.db.models import QuerySet
+
+from agents_console.models import AuditEvent, Note
+from escalation.erasure import ERASED
+from escalation.models import Customer, Handoff
 
 
 def audit_record(*, handoff: Handoff, actor: Any, kind: str, detail: str = "") -> AuditEvent:
@@ -13,3 +16,10 @@ def audit_record(*, handoff: Handoff, actor: Any, kind: str, detail: str = "") -
         kind=kind,
         detail=detail[:300],
     )
+
+
+def customer_erase(*, customer: Customer, handoffs: "QuerySet[Handoff]") -> None:
+    """The erased customer's words the agents wrote down: notes, and the details of the audit
+    trail (a resolution note, a hand-back note). Who did what, and when, stays."""
+    Note.objects.filter(handoff__in=handoffs).update(text=ERASED)
+    AuditEvent.objects.filter(handoff__in=handoffs).update(detail="")

@@ -1,6 +1,7 @@
 """The one module that sends console events. Each event is a server-rendered partial of the
-console's templates, swapped out-of-band by id in every browser that should see it. Only the
-event fan-out (escalation/events.py) calls these, after commit."""
+console's templates, swapped out-of-band by id in every browser that should see it. The domain's
+events reach these after commit (subscribed in apps.py); the console's own screens send the
+rest (viewers, agents typing)."""
 
 from django.template.loader import render_to_string
 
@@ -66,6 +67,18 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
         queue.case_group(handoff.conversation_id),
         {"type": CASE_EVENT_TYPE, "owner_id": owner_id, **case_html},
     )
+
+
+def handoff_created(*, handoff: Handoff) -> None:
+    handoff_changed(handoff.pk, is_new=True)
+
+
+def handoff_moved(*, handoff: Handoff) -> None:
+    handoff_changed(handoff.pk)
+
+
+def handoff_summary_written(*, handoff: Handoff) -> None:
+    handoff_summary_changed(handoff.pk)
 
 
 def handoff_summary_changed(handoff_id: int) -> None:

@@ -5,11 +5,13 @@ outcome still counts; nothing that identifies or quotes the customer remains."""
 from dataclasses import dataclass
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from escalation import events
 from escalation.models import (
     AIAction,
     Customer,
@@ -84,20 +86,14 @@ def customer_erase(*, customer: Customer) -> Erasure:
     """Erase the customer's identity, words and answers everywhere they are stored; the web
     chat login goes too. The indicator outcomes, settled from the transcript just before, are
     kept as they are (outcome_compute leaves an erased customer's alone)."""
-    from agents_console.models import AuditEvent, Note
-    from surveys.indicators import outcome_compute
-    from surveys.models import Survey
-
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         handoffs = Handoff.objects.filter(conversation__customer=customer)
         if handoffs.filter(status__in=Handoff.OPEN_STATUSES).exists():
             raise CustomerHasOpenCase(f"Customer {customer.pk} has a case open in the queue.")
-        # Settle the transcript-based outcomes while the transcript is still there.
-        for handoff in handoffs.filter(
-            status__in=[Handoff.Status.RESOLVED, Handoff.Status.RETURNED]
-        ):
-            outcome_compute(handoff=handoff)
+        # Each app erases its own rows, and reads what it needs of the transcript (the
+        # surveys settle their outcomes) before it goes.
+        events.emit(events.CUSTOMER_ERASING, customer=customer, handoffs=handoffs)
 
         messages = Message.objects.filter(conversation__customer=customer)
         for message in messages.exclude(decision__isnull=True).only("pk", "decision"):
@@ -125,9 +121,6 @@ def customer_erase(*, customer: Customer) -> Erasure:
             WebhookDelivery.objects.filter(pk=delivery.pk).update(
                 payload=json_erase(delivery.payload)
             )
-        Note.objects.filter(handoff__in=handoffs).update(text=ERASED)
-        AuditEvent.objects.filter(handoff__in=handoffs).update(detail="")
-        Survey.objects.filter(handoff__in=handoffs).update(email="", comment="")
 
         user = customer.user
         Customer.objects.filter(pk=customer.pk).update(
@@ -151,7 +144,5 @@ def customer_erase(*, customer: Customer) -> Erasure:
 
 def login_forget(*, username: str) -> None:
     """The login throttle's records of the username."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username=username).delete()

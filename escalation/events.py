@@ -1,87 +1,141 @@
-"""The one place where a committed state change fans out: to the agent console and customer chat
-sockets, to the bot's webhooks and to follow-up tasks. Domain functions call these; each sends
-its work on commit, so nothing is announced that a rollback takes back."""
+"""The domain's events: the one place where a state change fans out, to the agent console and
+customer chat sockets, to the bot's webhooks, to the surveys and to follow-up tasks. Domain
+functions emit them; each app subscribes its reactions in its AppConfig.ready(), so the domain
+imports none of the apps that react (they import it).
+
+A reaction runs on commit, so nothing is announced that a rollback takes back. One subscribed
+with `on_commit=False` runs at once, inside the emitter's transaction: for work that is part of
+the state change (a webhook's delivery row, an audit line), for work that sets up its own
+on-commit step, and for signals that change nothing (typing). Reactions run in the order they
+were subscribed: the apps' ready() in INSTALLED_APPS order (escalation, agents_console,
+surveys)."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from agents_console import broadcast
-from escalation import webhooks
-from escalation.backends import outage_safe
-from escalation.models import Handoff, Message
-from escalation.webchat import consumer
+if TYPE_CHECKING:  # only the annotations: the models module emits POLICY_CHANGED
+    from escalation.models import Handoff, Message
+
+# Each takes the keyword arguments its emitter below passes.
+MESSAGE_STORED = "message_stored"  # message
+FIRST_CUSTOMER_TURN = "first_customer_turn"  # conversation_id
+CUSTOMER_TYPING = "customer_typing"  # conversation_id, name
+CHAT_TURN_STORED = "chat_turn_stored"  # message_id
+HANDOFF_CREATED = "handoff_created"  # handoff
+HANDOFF_SUMMARY_EXTRACTED = "handoff_summary_extracted"  # handoff
+HANDOFF_SUMMARY_WRITTEN = "handoff_summary_written"  # handoff
+HANDOFF_CLAIMED = "handoff_claimed"  # handoff
+HANDOFF_RESOLVED = "handoff_resolved"  # handoff
+HANDOFF_RETURNED = "handoff_returned"  # handoff
+HANDOFF_HANDED_BACK = "handoff_handed_back"  # handoff
+HANDOFF_ACTED_ON = "handoff_acted_on"  # handoff, actor, kind, detail
+WEBHOOK_RECORDED = "webhook_recorded"  # delivery_id
+POLICY_CHANGED = "policy_changed"  # nothing
+CUSTOMER_ERASING = "customer_erasing"  # customer, handoffs
+NAMES = frozenset(
+    {
+        MESSAGE_STORED,
+        FIRST_CUSTOMER_TURN,
+        CUSTOMER_TYPING,
+        CHAT_TURN_STORED,
+        HANDOFF_CREATED,
+        HANDOFF_SUMMARY_EXTRACTED,
+        HANDOFF_SUMMARY_WRITTEN,
+        HANDOFF_CLAIMED,
+        HANDOFF_RESOLVED,
+        HANDOFF_RETURNED,
+        HANDOFF_HANDED_BACK,
+        HANDOFF_ACTED_ON,
+        WEBHOOK_RECORDED,
+        POLICY_CHANGED,
+        CUSTOMER_ERASING,
+    }
+)
 
 
-def message_stored(message: Message, *, first_customer_turn: bool = False) -> None:
+@dataclass(frozen=True)
+class Reaction:
+    react: Callable[..., object]
+    on_commit: bool
+
+
+reactions: defaultdict[str, list[Reaction]] = defaultdict(list)
+
+
+def subscribe(event: str, react: Callable[..., object], *, on_commit: bool = True) -> None:
+    """Idempotent: Django may run an app's ready() twice (tests that reload the app registry)."""
+    if event not in NAMES:
+        raise ValueError(f"There is no event named {event!r}.")
+    reaction = Reaction(react=react, on_commit=on_commit)
+    if reaction not in reactions[event]:
+        reactions[event].append(reaction)
+
+
+def emit(event: str, **payload: Any) -> None:
+    for reaction in reactions[event]:
+        if reaction.on_commit:
+            transaction.on_commit(partial(reaction.react, **payload))
+        else:
+            reaction.react(**payload)
+
+
+def message_stored(message: "Message", *, first_customer_turn: bool = False) -> None:
     """Any message: customer, AI, agent or system. The customer's first turn in a conversation
     may be them coming back about a problem a human resolved: first-contact resolution is
     judged again then, not only when the come-back window closes."""
-    webhooks.webhook_on_message_stored(message)
-    consumer.chat_on_message_stored(message)
-    transaction.on_commit(lambda: broadcast.message_stored(message))
+    emit(MESSAGE_STORED, message=message)
     if first_customer_turn:
-        from surveys import tasks as surveys_tasks
-
-        conversation_id = message.conversation_id
-        transaction.on_commit(
-            lambda: outage_safe.task_send(surveys_tasks.came_back_judge, conversation_id)
-        )
+        emit(FIRST_CUSTOMER_TURN, conversation_id=message.conversation_id)
 
 
-def handoff_created(handoff: Handoff) -> None:
-    """A conversation was queued for a human."""
-    webhooks.webhook_on_handoff_created(handoff)
-    consumer.chat_on_handoff_changed(handoff)
-    transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk, is_new=True))
-    from surveys import tasks as surveys_tasks
-
-    transaction.on_commit(lambda: surveys_tasks.after_handoff_created(handoff.pk))
-    from escalation import llm, tasks
-
-    if handoff.summary_source == Handoff.SummarySource.EXTRACT and llm.llm_client() is not None:
-        # Written after the handoff is queued, never delaying it; the fallback shows meanwhile.
-        transaction.on_commit(
-            lambda: outage_safe.task_send(tasks.handoff_summary_write_task, handoff.pk)
-        )
+def handoff_created(handoff: "Handoff") -> None:
+    """A conversation was queued for a human. When the summary is the extractive fallback (the
+    bot sent none), a better one may be written: asked for after every other reaction, so
+    that writing it never delays the handoff's announcement."""
+    emit(HANDOFF_CREATED, handoff=handoff)
+    if handoff.summary_source == handoff.SummarySource.EXTRACT:
+        emit(HANDOFF_SUMMARY_EXTRACTED, handoff=handoff)
 
 
-def handoff_summary_written(handoff: Handoff) -> None:
+def handoff_summary_written(handoff: "Handoff") -> None:
     """The AI wrote the handoff's summary: it replaces the fallback on every screen."""
-    transaction.on_commit(lambda: broadcast.handoff_summary_changed(handoff.pk))
+    emit(HANDOFF_SUMMARY_WRITTEN, handoff=handoff)
 
 
-def handoff_claimed(handoff: Handoff) -> None:
+def handoff_claimed(handoff: "Handoff") -> None:
     """An agent took the case (the customer is told a person joined)."""
-    webhooks.webhook_on_handoff_claimed(handoff)
-    consumer.chat_on_handoff_changed(handoff)
-    transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
+    emit(HANDOFF_CLAIMED, handoff=handoff)
 
 
-def handoff_resolved(handoff: Handoff) -> None:
+def handoff_resolved(handoff: "Handoff") -> None:
     """The agent closed the case with an outcome."""
-    webhooks.webhook_on_handoff_resolved(handoff)
-    consumer.chat_on_handoff_changed(handoff)
-    transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
-    from surveys import tasks as surveys_tasks
-
-    transaction.on_commit(lambda: surveys_tasks.after_handoff_resolved(handoff.pk))
+    emit(HANDOFF_RESOLVED, handoff=handoff)
 
 
-def handoff_returned(handoff: Handoff) -> None:
+def handoff_returned(handoff: "Handoff") -> None:
     """The case left its agent: back to the queue or back to the AI."""
-    consumer.chat_on_handoff_changed(handoff)
-    transaction.on_commit(lambda: broadcast.handoff_changed(handoff.pk))
-    from surveys import tasks as surveys_tasks
-
-    transaction.on_commit(lambda: outage_safe.task_send(surveys_tasks.outcome_compute, handoff.pk))
+    emit(HANDOFF_RETURNED, handoff=handoff)
 
 
-def handoff_handed_back(handoff: Handoff) -> None:
+def handoff_handed_back(handoff: "Handoff") -> None:
     """An agent gave the conversation back to the AI: a bot is told, with the agent's note."""
-    webhooks.webhook_on_handoff_handed_back(handoff)
+    emit(HANDOFF_HANDED_BACK, handoff=handoff)
     handoff_returned(handoff)
+
+
+def handoff_acted_on(*, handoff: "Handoff", actor: Any, kind: str, detail: str = "") -> None:
+    """Someone opened, moved or answered the case: the audit trail's line. Its reaction runs
+    at once, inside the state change's transaction, so the line and the change it records
+    are committed (or rolled back) together."""
+    emit(HANDOFF_ACTED_ON, handoff=handoff, actor=actor, kind=kind, detail=detail)
 
 
 def customer_typing(*, conversation_id: int, name: str) -> None:
     """The customer is typing in the web chat. Not a state change: nothing is stored, and it
     is passed on at once."""
-    broadcast.customer_typing(conversation_id=conversation_id, name=name)
+    emit(CUSTOMER_TYPING, conversation_id=conversation_id, name=name)

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from agents_console.audit import audit_record
 from escalation import events, turns
 from escalation.capacity import capacity_estimate
 from escalation.idempotency import AlreadyStored, create_once, fields_changed
@@ -183,7 +182,7 @@ def handoff_moved(
     turns.message_add(
         conversation=handoff.conversation, sender=Message.Sender.SYSTEM, text=text, sent_at=now
     )
-    audit_record(handoff=handoff, actor=actor, kind=kind, detail=detail)
+    events.handoff_acted_on(handoff=handoff, actor=actor, kind=kind, detail=detail)
 
 
 def unavailable_text(handoff_id: int) -> str:
@@ -295,7 +294,7 @@ def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
             text=text,
             agent=agent,
         )
-        audit_record(handoff=locked, actor=agent, kind="replied")
+        events.handoff_acted_on(handoff=locked, actor=agent, kind="replied")
     return message
 
 
@@ -394,15 +393,6 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
             text=HANDED_BACK_TEXT,
             sent_at=now,
         )
-        audit_record(handoff=handoff, actor=agent, kind="handed_back", detail=note[:300])
+        events.handoff_acted_on(handoff=handoff, actor=agent, kind="handed_back", detail=note[:300])
         events.handoff_handed_back(handoff)
     return handoff
-
-
-def handback_note(*, conversation: Conversation) -> str:
-    """The note of the agent who last handed the conversation back to the AI, as long as no
-    handoff has followed (else empty): context for the assistant."""
-    latest = conversation.handoffs.order_by("-pk").values_list("status", "resolution_note").first()
-    if latest is None or latest[0] != Handoff.Status.RETURNED:
-        return ""
-    return str(latest[1])

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 
-from escalation import triggers
+from escalation import events, triggers
 from escalation.backends import outage_safe
 
 
@@ -567,11 +567,10 @@ class TriggerPolicy(models.Model):
     def cache_clear(cls) -> None:
         """Now for this transaction, and again on commit: another request may have cached the
         old row in between."""
-        from escalation import capacity
 
         def forget() -> None:
             outage_safe.cache_delete(cls.CACHE_KEY)
-            capacity.in_process_forget()
+            events.emit(events.POLICY_CHANGED)  # the capacity module's copy in this process
 
         forget()
         transaction.on_commit(forget)

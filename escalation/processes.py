@@ -16,7 +16,11 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from celery import Celery
 from django.conf import settings
+from django.db import close_old_connections
+
+from escalation.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -140,8 +144,6 @@ def celery_worker(
 def wait_for_worker(
     hostname: str, process: subprocess.Popen[Any], broker_url: str, timeout: float = 60
 ) -> None:
-    from celery import Celery
-
     probe = Celery(broker=broker_url, set_as_current=False)  # not this process's own broker
     deadline = time.monotonic() + timeout
     try:
@@ -167,10 +169,6 @@ class EagerBeat(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        from django.db import close_old_connections
-
-        from escalation.celery import app
-
         app.loader.import_default_modules()
         due = {task: time.monotonic() + interval for task, interval in self.intervals.items()}
         while not self.stopped.wait(self.tick):

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from agents_console.roles import is_agent
+from escalation.roles import is_staff_member
 
 CSRF_EXPLANATION = (
     "This form could not be accepted: its security token is missing or out of date, most "
@@ -40,7 +40,7 @@ def home_for(request: HttpRequest) -> tuple[str, str]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return reverse("login"), "Log in"
-    if is_agent(user):
+    if is_staff_member(user):
         return reverse("console:queue"), "Go to the queue"
     return reverse("chat"), "Go to your chat"
 

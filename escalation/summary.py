@@ -7,7 +7,7 @@ Measured by `manage.py eval_summaries` (docs/summary.md)."""
 import re
 from dataclasses import dataclass
 
-from escalation.models import Conversation, Message
+from escalation.models import Conversation, Handoff, Message
 
 MAX_WORDS = 60  # the customer's part; what the AI tried follows it
 QUOTE_WORDS = 45  # of which quoted sentences; the rest lists facts they leave out
@@ -197,9 +197,16 @@ def summary_write(*, conversation: Conversation) -> str:
     tried = [action.describe() for action in conversation.actions.order_by("pk")[:5]]
     if tried:
         parts.append("The AI tried: " + "; ".join(tried) + ".")
-    from escalation.handoff import handback_note  # which imports this module
-
     note = handback_note(conversation=conversation)
     if note:  # the assistant could not act on it; the next agent reads it
         parts.append(f"(Handed back earlier with: {note})")
     return " ".join(parts)
+
+
+def handback_note(*, conversation: Conversation) -> str:
+    """The note of the agent who last handed the conversation back to the AI, as long as no
+    handoff has followed (else empty): context for the assistant."""
+    latest = conversation.handoffs.order_by("-pk").values_list("status", "resolution_note").first()
+    if latest is None or latest[0] != Handoff.Status.RETURNED:
+        return ""
+    return str(latest[1])

@@ -11,7 +11,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from escalation import llm, turns, webhooks
-from escalation.models import Message, WebhookDelivery
+from escalation.backends import outage_safe
+from escalation.models import Handoff, Message, WebhookDelivery
 from escalation.webchat import chat
 
 
@@ -114,3 +115,19 @@ def handoff_summary_write_task(handoff_id: int) -> bool:
     """The model writes the summary of a handoff that has only the fallback (a second delivery
     finds it written and does nothing); answers whether it wrote one."""
     return llm.handoff_summary_write(handoff_id=handoff_id)
+
+
+# Reactions to the domain's events (subscribed in apps.py), run on commit: the domain cannot
+# import this module, which imports it.
+def webhook_deliver_queue(*, delivery_id: int) -> None:
+    outage_safe.task_send(webhook_deliver, delivery_id)
+
+
+def chat_turn_respond_queue(*, message_id: int) -> None:
+    outage_safe.task_send(chat_turn_respond, message_id)
+
+
+def handoff_summary_write_queue(*, handoff: Handoff) -> None:
+    """Written after the handoff is queued, never delaying it; the fallback shows meanwhile."""
+    if llm.llm_client() is not None:
+        outage_safe.task_send(handoff_summary_write_task, handoff.pk)

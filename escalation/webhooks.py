@@ -16,16 +16,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from escalation.backends import outage_safe
+from escalation import events
 from escalation.models import Conversation, Handoff, Message, WebhookAttempt, WebhookDelivery
 from escalation.payloads import agent_payload, handoff_payload
 
@@ -63,9 +61,7 @@ def webhook_enqueue(
         url=url,
         payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
     )
-    from escalation.tasks import webhook_deliver  # the task module imports this one
-
-    transaction.on_commit(partial(outage_safe.task_send, webhook_deliver, delivery.pk))
+    events.emit(events.WEBHOOK_RECORDED, delivery_id=delivery.pk)  # sent by a task on commit
     return delivery
 
 

@@ -11,12 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from agents_console.models import AuditEvent
 from escalation.detectors.lexicons import DEFAULT_REPEAT_THRESHOLD, is_restatement, similarity
-from escalation.models import AgentProfile, Conversation, Handoff, Message
-from surveys.models import HandoffOutcome
+from escalation.models import AgentProfile, Conversation, Customer, Handoff, Message
+from surveys.models import HandoffOutcome, Survey
 
 SOFT_TRIGGER_KINDS = frozenset({"low_confidence", "distress"})
 # "ok", "thanks", "yes please" say nothing about the problem, and a short message's words are
@@ -321,3 +322,11 @@ def outcomes_recompute(*, only_open: bool = False, now: datetime | None = None) 
         outcome_compute(handoff=handoff, now=now)
         count += 1
     return count
+
+
+def customer_erase(*, customer: Customer, handoffs: "QuerySet[Handoff]") -> None:
+    """The customer's survey answers go; the outcomes stay, settled now from the transcript
+    while it is still there (outcome_compute leaves an erased customer's alone after)."""
+    for handoff in handoffs.filter(status__in=[Handoff.Status.RESOLVED, Handoff.Status.RETURNED]):
+        outcome_compute(handoff=handoff)
+    Survey.objects.filter(handoff__in=handoffs).update(email="", comment="")

@@ -57,14 +57,23 @@ def surveys_sweep() -> int:
     return len(overdue)
 
 
-def after_handoff_created(handoff_id: int) -> None:
-    """Called on commit of a new handoff: note whether anyone was there to take it."""
-    handoff = Handoff.objects.filter(pk=handoff_id).first()
-    if handoff is not None:
-        indicators.outcome_start(handoff=handoff)
+# Reactions to the domain's events, on commit (subscribed in apps.py).
+def after_handoff_created(*, handoff: Handoff) -> None:
+    """Note whether anyone was there to take it."""
+    fresh = Handoff.objects.filter(pk=handoff.pk).first()
+    if fresh is not None:
+        indicators.outcome_start(handoff=fresh)
 
 
-def after_handoff_resolved(handoff_id: int) -> None:
-    """Called on commit of a resolution: judge the transcript and, later, ask the customer."""
-    outage_safe.task_send(outcome_compute, handoff_id)
-    outage_safe.task_send(survey_send, handoff_id, countdown=settings.SURVEY_DELAY_SECONDS)
+def after_handoff_resolved(*, handoff: Handoff) -> None:
+    """Judge the transcript and, later, ask the customer."""
+    outage_safe.task_send(outcome_compute, handoff.pk)
+    outage_safe.task_send(survey_send, handoff.pk, countdown=settings.SURVEY_DELAY_SECONDS)
+
+
+def after_handoff_returned(*, handoff: Handoff) -> None:
+    outage_safe.task_send(outcome_compute, handoff.pk)
+
+
+def came_back_judge_queue(*, conversation_id: int) -> None:
+    outage_safe.task_send(came_back_judge, conversation_id)

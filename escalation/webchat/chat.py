@@ -2,18 +2,17 @@
 one thread. These are its domain functions; views.py only parses and calls them."""
 
 import uuid
-from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from escalation import decisions, turns
-from escalation.backends import outage_safe
+from escalation import decisions, events, turns
 from escalation.capacity import capacity_estimate, wait_estimate
-from escalation.handoff import HandoffAlreadyOpen, handback_note, handoff_create
+from escalation.handoff import HandoffAlreadyOpen, handoff_create
 from escalation.idempotency import create_once
 from escalation.models import Bot, Conversation, Customer, Handoff, Message
+from escalation.summary import handback_note
 from escalation.webchat.assistant import Assistant, AssistantUnavailable
 from escalation.webchat.tools import ToolGate
 
@@ -80,9 +79,7 @@ def chat_message_send(*, customer: Customer, text: str) -> tuple[Message, bool]:
             text=text,
             decide_now=False,  # the turn's task scores it
         )
-        from escalation.tasks import chat_turn_respond  # the task module imports this one
-
-        transaction.on_commit(partial(outage_safe.task_send, chat_turn_respond, message.pk))
+        events.emit(events.CHAT_TURN_STORED, message_id=message.pk)  # answered by a task
     return message, started
 
 

@@ -11,8 +11,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from escalation import events
 from escalation.backends import outage_safe
 from escalation.models import Conversation, Handoff, Message
+from escalation.webchat.chat import chat_page_context
 
 CHANNEL = "web-chat"
 NOT_FOUND = 4404
@@ -57,8 +59,6 @@ class CustomerChatConsumer(AsyncWebsocketConsumer):
             return
         if kind == "typing" and time.monotonic() - self.typed_at >= TYPING_EVERY_SECONDS:
             self.typed_at = time.monotonic()
-            from escalation import events  # the fan-out module imports this one
-
             user = self.scope["user"]
             await sync_to_async(events.customer_typing)(
                 conversation_id=self.conversation_id,
@@ -71,8 +71,6 @@ class CustomerChatConsumer(AsyncWebsocketConsumer):
 
 def chat_socket_state(*, user: Any, conversation_id: int) -> str | None:
     """The thread and status as out-of-band swaps, or None when it is not this user's chat."""
-    from escalation.webchat.chat import chat_page_context
-
     conversation = (
         Conversation.objects.select_related("customer")
         .filter(pk=conversation_id, channel=CHANNEL, customer__user=user)
@@ -114,8 +112,6 @@ def chat_on_handoff_changed(handoff: Handoff) -> None:
     conversation_id = handoff.conversation_id
 
     def push() -> None:
-        from escalation.webchat.chat import chat_page_context
-
         conversation = Conversation.objects.select_related("customer").get(pk=conversation_id)
         context = chat_page_context(conversation, oob=True)
         chat_push(conversation_id, render_to_string("chat/chat.html#status", context))

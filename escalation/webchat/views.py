@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from escalation.models import Customer
+from escalation.roles import AGENTS
 from escalation.webchat.chat import (
     chat_contact_request,
     chat_conversation_current,
@@ -21,7 +22,7 @@ from escalation.webchat.forms import ContactForm, MessageForm
 def request_customer(request: HttpRequest) -> Customer:
     """Agents use the console; the chat is for customers only."""
     user = request.user
-    if user.groups.filter(name="agents").exists():
+    if user.groups.filter(name=AGENTS).exists():
         raise PermissionDenied("The web chat is for customers; agents use the console.")
     return chat_customer(user=user)
 

@@ -134,6 +134,17 @@ def test_the_indicators_stay_the_same(zelda_case: Handoff) -> None:
     assert indicators() == before
 
 
+def test_outcomes_never_computed_are_judged_from_the_transcript_before_it_goes(
+    zelda_case: Handoff,
+) -> None:
+    assert not HandoffOutcome.objects.filter(computed_at__isnull=False).exists()
+
+    call_command("erase_customer", "cust-zq-77")
+
+    outcome = HandoffOutcome.objects.get(handoff=zelda_case)
+    assert outcome.repeated is True  # "Calle Falsa 5, parcel lost" restated, not "[erased]"
+
+
 def test_rows_stay_with_their_text_erased(zelda_case: Handoff) -> None:
     messages = Message.objects.filter(conversation=zelda_case.conversation).count()
 

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
+from escalation.handoff import handoff_claim, handoff_create, handoff_hand_back, handoff_resolve
 from escalation.models import AgentProfile, Handoff
 from escalation.turns import message_post
 from surveys.indicators import outcome_compute
@@ -93,3 +93,18 @@ def test_a_later_turn_in_the_same_conversation_judges_nothing_again(
         )
 
     assert not [c for c in callbacks if "came_back_judge" in repr(c)]
+
+
+def test_a_case_handed_back_to_the_ai_is_judged_on_commit(
+    django_capture_on_commit_callbacks: Any, eager_celery: None
+) -> None:
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, text=PROBLEM)
+    agent = agent_user()
+    handoff, _ = handoff_create(conversation=conversation)
+    handoff = handoff_claim(handoff=handoff, agent=agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        handoff_hand_back(handoff=handoff, agent=agent, note="Only the tracking is left.")
+
+    assert HandoffOutcome.objects.get(handoff=handoff).computed_at is not None
