@@ -3,8 +3,7 @@ assign cases and tune the policy."""
 
 from typing import Any
 
-AGENTS = "agents"
-SUPERVISORS = "supervisors"
+from escalation.roles import AGENTS, SUPERVISORS
 
 
 def user_groups(user: Any) -> frozenset[str]:

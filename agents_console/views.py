@@ -22,7 +22,7 @@ from agents_console.broadcast import viewer_names, viewers_other_than
 from agents_console.history import customer_history
 from agents_console.models import AuditEvent, CaseViewer, Note
 from agents_console.opening import opening_line
-from agents_console.roles import AGENTS, SUPERVISORS, is_agent, is_supervisor
+from agents_console.roles import is_agent, is_supervisor
 from agents_console.saved_replies import saved_replies_offered
 from escalation.handoff import (
     HandoffUnavailable,
@@ -39,6 +39,7 @@ from escalation.handoff import (
 from escalation.held import held_signals
 from escalation.models import AgentProfile, Disposition, Handoff, Message
 from escalation.redaction import secrets_mask
+from escalation.roles import AGENTS, SUPERVISORS
 
 View = Callable[..., HttpResponse]
 MAX_TEXT = 5000

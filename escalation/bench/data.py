@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from agents_console.roles import AGENTS
 from escalation.bots import bot_create
 from escalation.models import AgentProfile, Conversation, Customer, Handoff, Message, TriggerPolicy
+from escalation.roles import AGENTS
 
 CUSTOMER_TURNS = [
     "Hi, where is my order {n}? It was due on Monday.",
