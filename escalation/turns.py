@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from escalation import decisions, events
@@ -122,37 +123,30 @@ def message_add(
 
 def customer_turns_exist(conversation: Conversation) -> bool:
     """Has the customer spoken in it yet? A Bot API turn read it with its conversation
-    (`has_customer_turns`, see LOCKED_READ_SQL); anything else asks."""
+    (conversation_locked); anything else asks."""
     known = getattr(conversation, "has_customer_turns", None)
     if known is not None:
         return bool(known)
     return conversation.messages.filter(sender=Message.Sender.CUSTOMER).exists()
 
 
-# The bot's conversation under its lock, with whether it has ever had a case and whether the
-# customer has spoken in it yet. Written as SQL: the ORM takes longer to build this query than
-# the database to answer it, and it is the first thing every Bot API turn does. Only the
-# models' table names and a sender value are formatted in.
-LOCKED_READ_SQL = (
-    f"SELECT c.*, EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h"  # noqa: S608
-    " WHERE h.conversation_id = c.id) AS has_handoffs,"
-    f" EXISTS (SELECT 1 FROM {Message._meta.db_table} m WHERE m.conversation_id = c.id"
-    f" AND m.sender = '{Message.Sender.CUSTOMER.value}') AS has_customer_turns"
-    f" FROM {Conversation._meta.db_table} c WHERE c.id = %s AND c.bot_id = %s"
-)
-
-
 def conversation_locked(*, conversation_id: int, bot_id: int) -> Conversation:
-    """Read under its lock, which handoffs are made under too; `has_handoffs` and
-    `has_customer_turns` are true or false (1 or 0 on SQLite), for broadcast.message_stored
-    and message_add. Conversation.DoesNotExist when it is not the bot's."""
-    sql = LOCKED_READ_SQL
-    if connection.features.has_select_for_update:  # SQLite locks the whole database instead
-        sql += " FOR UPDATE"
-    found = list(Conversation.objects.raw(sql, [conversation_id, bot_id]))
-    if not found:
-        raise Conversation.DoesNotExist(f"No conversation {conversation_id} of bot {bot_id}.")
-    return found[0]
+    """Read under its lock, which handoffs are made under too, with its customer and bot (a
+    handoff's packet and webhook), whether it has ever had a case (`has_handoffs`, for
+    broadcast.message_stored) and whether the customer has spoken in it yet
+    (`has_customer_turns`, for message_add). Conversation.DoesNotExist when it is not the
+    bot's."""
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("customer", "bot")
+        .annotate(
+            has_handoffs=Exists(Handoff.objects.filter(conversation=OuterRef("pk"))),
+            has_customer_turns=Exists(
+                Message.objects.filter(conversation=OuterRef("pk"), sender=Message.Sender.CUSTOMER)
+            ),
+        )
+        .get(pk=conversation_id, bot_id=bot_id)
+    )
 
 
 class ConversationClosed(Exception):
@@ -191,9 +185,9 @@ def message_post(
                 raise AlreadyStored(stored)
             raise ConversationClosed("The conversation has been handed to a human agent.")
         turn = Message(conversation=locked, sender=sender, text=masked, confidence=confidence)
-        decision = None
+        decided = None
         if decide_now:
-            decision = decisions.decision_before_storing(conversation=locked, message=turn)
+            decided = decisions.decision_before_storing(conversation=locked, message=turn)
         message = message_add(
             conversation=locked,
             external_id=external_id,
@@ -201,10 +195,11 @@ def message_post(
             text=masked,
             confidence=confidence,
             sent_at=sent_at,
-            decision=decision,
+            decision=None if isinstance(decided, decisions.Scored) else decided,
         )
-        if decide_now and decision is None:  # it hands off
-            decision_store(message=message, conversation=locked)
+        if isinstance(decided, decisions.Scored):  # it hands off
+            message.decision = decisions.decision_act(conversation=locked, scored=decided)
+            message.save(update_fields=["decision"])
         return message
 
     if external_id is None:

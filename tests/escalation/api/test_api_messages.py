@@ -255,3 +255,26 @@ def test_a_policy_change_applies_to_the_next_turn(bot_client: BotClient) -> None
     policy.save()
 
     assert threshold("a2") == pytest.approx(before + 0.2)
+
+
+def test_an_escalating_turn_runs_a_fixed_number_of_queries(
+    bot_client: BotClient, django_assert_num_queries: Any
+) -> None:
+    """The turn as above, scored once; then routed once (the rules, the default team), one
+    estimate of the routed team's capacity (its agents' load, its queue) for both the notice
+    and the wait, the summary (customer turns, actions, an earlier hand-back's note), the
+    actions' snapshot, the handoff, the conversation queued, its line in the transcript, and
+    the decision kept with the turn. The handoff is made under the turn's lock and in its
+    transaction, with the customer and bot read with the conversation."""
+    conversation = bot_client.open_conversation()
+    post_message(bot_client, conversation["id"], external_id="m0")
+
+    with django_assert_num_queries(17):
+        response = post_message(
+            bot_client,
+            conversation["id"],
+            external_id="m1",
+            text="Can I talk to a real person, please?",
+        )
+
+    assert response.json()["decision"]["escalate"] is True
