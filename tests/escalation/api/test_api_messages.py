@@ -262,14 +262,14 @@ def test_an_escalating_turn_runs_a_fixed_number_of_queries(
 ) -> None:
     """The turn as above, scored once; then routed once (the rules, the default team), one
     estimate of the routed team's capacity (its agents' load, its queue) for both the notice
-    and the wait, the summary (customer turns, actions, an earlier hand-back's note), the
-    actions' snapshot, the handoff, the conversation queued, its line in the transcript, and
-    the decision kept with the turn. The handoff is made under the turn's lock and in its
-    transaction, with the customer and bot read with the conversation."""
+    and the wait, the customer's identity, the summary (customer turns, actions, an earlier
+    hand-back's note), the actions' snapshot, the handoff, the conversation queued, its line
+    in the transcript, the bot (its webhook), and the decision kept with the turn: in the
+    turn's transaction, under its lock."""
     conversation = bot_client.open_conversation()
     post_message(bot_client, conversation["id"], external_id="m0")
 
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         response = post_message(
             bot_client,
             conversation["id"],
