@@ -132,10 +132,11 @@ def customer_turns_exist(conversation: Conversation) -> bool:
 # The bot's conversation under its lock, with whether it has ever had a case and whether the
 # customer has spoken in it yet. Written as SQL because the ORM's query (select_for_update,
 # two Exists annotations) costs more to build than the database takes to answer it, and it is
-# the first thing every Bot API turn does: measured 2026-12-02 on SQLite, Bot API turns in
-# process in alternating one-second slices, 122.8 turns/s with this SQL and 80.2 with the ORM's
-# query (-35%; -41% with the customer and bot joined). Only the models' table names and a
-# sender value are formatted in.
+# the first thing every Bot API turn does. Measured 2026-12-02, Bot API turns in process (the
+# test client, 8 conversations) in alternating one-second slices, this SQL against the ORM's
+# query: SQLite 122.8 against 80.2 turns/s (-35%), PostgreSQL 78.9 against 62.8 (-20%). (The
+# recent turns, measured so, cost the same through the ORM: decisions.recent_turns.) Only
+# the models' table names and a sender value are formatted in.
 LOCKED_READ_SQL = (
     f"SELECT c.*, EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h"  # noqa: S608
     " WHERE h.conversation_id = c.id) AS has_handoffs,"

@@ -278,3 +278,22 @@ def test_an_escalating_turn_runs_a_fixed_number_of_queries(
         )
 
     assert response.json()["decision"]["escalate"] is True
+
+
+def test_an_escalating_turn_is_scored_once(bot_client: BotClient, monkeypatch: Any) -> None:
+    from escalation.detectors import lexicons
+
+    detect = lexicons.detect_human_request
+    calls: list[str] = []
+
+    def counted(text: str) -> Any:
+        calls.append(text)
+        return detect(text)
+
+    monkeypatch.setattr(lexicons, "detect_human_request", counted)
+    conversation = bot_client.open_conversation()
+
+    response = post_message(bot_client, conversation["id"], text="Can I talk to a person?")
+
+    assert response.json()["decision"]["escalate"] is True
+    assert calls == ["Can I talk to a person?"]
