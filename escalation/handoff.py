@@ -48,9 +48,8 @@ def handoff_create(
 
     A decision hands off from inside its transaction: it routed the case already (`team`,
     None for no team) and estimated that team's wait (`capacity`, the same estimate its
-    notice quotes; given, it says the case is routed), and it holds
-    the conversation's lock, read with its customer and bot, while it is with the AI
-    (`is_locked_with_ai`: no handoff can be open)."""
+    notice quotes; given, it says the case is routed), and it holds the conversation's lock
+    while the conversation is with the AI (`is_locked_with_ai`: no handoff can be open)."""
 
     def create() -> Handoff:
         if is_locked_with_ai:
