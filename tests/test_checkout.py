@@ -41,7 +41,7 @@ def test_the_browser_tests_take_their_pictures_into_an_ignored_folder() -> None:
 
 def test_without_redis_server_the_tests_that_start_one_are_skipped_saying_why() -> None:
     test = (
-        "tests/escalation/test_channel_layer.py"
+        "tests/escalation/backends/test_channel_layer.py"
         "::test_a_process_waiting_on_redis_is_told_when_it_goes_away"
     )
     result = subprocess.run(  # noqa: S603
