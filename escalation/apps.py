@@ -10,7 +10,6 @@ class EscalationConfig(AppConfig):
     def ready(self) -> None:
         from escalation import (
             bots,  # noqa: F401 - connects the key cache's receivers
-            capacity,
             checks,  # noqa: F401 - registers the system checks
             tasks,
             webhooks,
@@ -31,8 +30,6 @@ class EscalationConfig(AppConfig):
             (events.HANDOFF_RESOLVED, consumer.chat_on_handoff_changed),
             (events.HANDOFF_RETURNED, consumer.chat_on_handoff_changed),
             (events.HANDOFF_HANDED_BACK, webhooks.webhook_on_handoff_handed_back),
-            # A saved policy applies at once in the process that saved it (TriggerPolicy).
-            (events.POLICY_CHANGED, capacity.in_process_forget),
         ):
             events.subscribe(event, react, on_commit=False)
 

@@ -2,7 +2,6 @@
 time, and the wait that follows. The soft triggers' thresholds follow it."""
 
 import math
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -71,8 +70,11 @@ def median_handle_seconds(*, default: int) -> int:
     return max(1, int(values[len(values) // 2].total_seconds()))
 
 
-def capacity_estimate(*, team: Team | None = None, policy: TriggerPolicy | None = None) -> Capacity:
-    policy = policy or TriggerPolicy.current()
+def capacity_estimate(
+    *, team: Team | None = None, policy: TriggerPolicy | None = None, handle: int | None = None
+) -> Capacity:
+    """`handle`: the recent handle time when the caller has it (from capacity_recent: it is
+    measured over a week, over every team)."""
     agents = AgentProfile.objects.filter(presence=AgentProfile.Presence.AVAILABLE)
     queue = Handoff.objects.filter(status=Handoff.Status.QUEUED)
     if team is not None:
@@ -90,7 +92,9 @@ def capacity_estimate(*, team: Team | None = None, policy: TriggerPolicy | None 
         total_slots += max_cases
         free_slots += max(0, max_cases - open_cases)
     queue_length = queue.count()
-    handle = median_handle_seconds(default=policy.default_handle_seconds)
+    if handle is None:
+        policy = policy or TriggerPolicy.current()
+        handle = median_handle_seconds(default=policy.default_handle_seconds)
     return Capacity(
         available_agents=available,
         total_slots=total_slots,
@@ -107,42 +111,20 @@ def capacity_estimate(*, team: Team | None = None, policy: TriggerPolicy | None 
     )
 
 
-@dataclass(frozen=True)
-class Kept:
-    until: float  # time.monotonic()
-    policy: TriggerPolicy
-    capacity: Capacity
-
-
-IN_PROCESS_SECONDS = 1.0
-in_process: Kept | None = None
-
-
-def in_process_forget() -> None:
-    global in_process
-    in_process = None
-
-
-def policy_and_capacity() -> tuple[TriggerPolicy, Capacity]:
-    """The policy and the capacity estimate each turn's decision weighs, both from the cache in
-    one round trip, and kept by the process for IN_PROCESS_SECONDS: under load most turns ask
-    the cache nothing. The estimate is at most RECENT_CAPACITY_SECONDS old when read: the
-    turns share one instead of running its three queries each. Hand-offs still quote the wait
-    from a fresh estimate (handoff_create). A saved policy applies at once in the process that
-    saved it (TriggerPolicy.cache_clear) and within IN_PROCESS_SECONDS in the others."""
-    global in_process
-    now = time.monotonic()
-    kept = in_process
-    if kept is not None and now < kept.until:
-        return kept.policy, kept.capacity
-    cached = outage_safe.cache_get_many([TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY])
-    policy: TriggerPolicy = cached.get(TriggerPolicy.CACHE_KEY) or TriggerPolicy.current()
-    capacity: Capacity | None = cached.get(RECENT_CAPACITY_KEY)
+def capacity_recent(*, policy: TriggerPolicy) -> Capacity:
+    """The estimate each turn's decision weighs, at most RECENT_CAPACITY_SECONDS old: the
+    turns share one from the cache instead of running its queries each. A handoff quotes the
+    wait from a fresh estimate for its team (decisions.decide_and_act)."""
+    capacity: Capacity | None = outage_safe.cache_get(RECENT_CAPACITY_KEY)
     if capacity is None:
         capacity = capacity_estimate(policy=policy)
         outage_safe.cache_set(RECENT_CAPACITY_KEY, capacity, RECENT_CAPACITY_SECONDS)
-    in_process = Kept(now + IN_PROCESS_SECONDS, policy, capacity)
-    return policy, capacity
+    return capacity
+
+
+def policy_and_capacity() -> tuple[TriggerPolicy, Capacity]:
+    policy = TriggerPolicy.current()
+    return policy, capacity_recent(policy=policy)
 
 
 def soft_thresholds(*, policy: TriggerPolicy, capacity: Capacity | None) -> Thresholds:

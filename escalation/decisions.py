@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Max
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
@@ -27,6 +27,7 @@ from escalation.models import (
     TriggerPolicy,
 )
 from escalation.payloads import handoff_payload
+from escalation.team_routing import team_route
 
 TRANSCRIPT_WINDOW = 40  # the turns the triggers look back over
 
@@ -198,15 +199,6 @@ def decision_payload(
     )
 
 
-# The turns before a customer's, read on every one of them. Written as SQL: the ORM takes
-# longer to build the query and convert its rows than the database to answer it. Only the
-# model's table name is formatted in.
-RECENT_TURNS_SQL = (
-    "SELECT sender, text, confidence FROM {table} WHERE conversation_id = %s{until}{since}"
-    " ORDER BY id DESC LIMIT %s"
-)
-
-
 def recent_turns(
     conversation: Conversation, *, until: Message | None = None
 ) -> list[triggers.Turn]:
@@ -214,22 +206,16 @@ def recent_turns(
     came before, the agent dealt with: re-asks from then must not fire again once the grace is
     over). An unsaved `until`, a turn about to be stored, comes after the stored ones."""
     unsaved: list[triggers.Turn] = []
-    until_sql, since_sql = "", ""
-    params: list[Any] = [conversation.pk]
+    stored = Message.objects.filter(conversation_id=conversation.pk)
     if until is not None and until.pk is None:
         unsaved = [triggers.Turn(until.sender, until.text, until.confidence)]
     elif until is not None:
-        until_sql = " AND id <= %s"
-        params.append(until.pk)
+        stored = stored.filter(pk__lte=until.pk)
     if conversation.handed_back_at is not None:
-        since_sql = " AND created_at > %s"
-        params.append(connection.ops.adapt_datetimefield_value(conversation.handed_back_at))
-    params.append(TRANSCRIPT_WINDOW - len(unsaved))
-    sql = RECENT_TURNS_SQL.format(table=Message._meta.db_table, until=until_sql, since=since_sql)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        stored = [triggers.Turn(*row) for row in cursor.fetchall()]
-    return [*reversed(stored), *unsaved]
+        stored = stored.filter(created_at__gt=conversation.handed_back_at)
+    rows = stored.order_by("-pk").values_list("sender", "text", "confidence")
+    latest = [triggers.Turn(*row) for row in rows[: TRANSCRIPT_WINDOW - len(unsaved)]]
+    return [*reversed(latest), *unsaved]
 
 
 def results_for_message(
@@ -257,19 +243,25 @@ def decide_and_act(
     summary: str = "",
 ) -> dict[str, Any]:
     """Hand off (or count a held soft signal) as the weighing says, inside the caller's
-    transaction, and answer the decision. `summary` is the AI's own, when it wrote one. The
-    conversation is with the AI, so no handoff is open unless this one makes it."""
+    transaction and under its lock on the conversation, and answer the decision. `summary` is
+    the AI's own, when it wrote one. The conversation is with the AI, so no handoff is open
+    unless this one makes it."""
     held_signal_count(conversation=conversation, weighing=weighing)
     handoff = None
     if weighing.verdict.escalate:
-        # The customer is told their place in line: from the queue as it is now.
-        capacity = capacity_estimate(policy=policy)
-        fired = [r for r in weighing.results if r.fired]
+        fired = [r.as_dict() for r in weighing.results if r.fired]
+        team = team_route(conversation=conversation, triggers=fired)
+        # The customer is told their place in the line the case joins, as it is now; the
+        # handoff keeps the same wait.
+        capacity = capacity_estimate(team=team, handle=capacity.median_handle_seconds)
         handoff, _ = handoffs.handoff_create(
             conversation=conversation,
-            triggers=[r.as_dict() for r in fired],
-            reason="; ".join(r.evidence for r in fired),
+            triggers=fired,
+            reason="; ".join(r.evidence for r in weighing.results if r.fired),
             summary=summary,
+            team=team,
+            capacity=capacity,
+            is_locked_with_ai=True,
         )
     return decision_payload(
         conversation=conversation,
@@ -285,9 +277,18 @@ def already_with_human(conversation: Conversation) -> bool:
     return conversation.status in (Conversation.Status.QUEUED, Conversation.Status.WITH_AGENT)
 
 
+@dataclass(frozen=True)
+class Scored:
+    """A turn's triggers weighed, with the policy and capacity they were weighed against."""
+
+    weighing: Weighing
+    capacity: Capacity
+    policy: TriggerPolicy
+
+
 def message_scored(
     *, conversation: Conversation, message: Message, capacity: Capacity | None = None
-) -> tuple[Weighing, Capacity, TriggerPolicy]:
+) -> Scored:
     """`capacity`: an estimate the caller just made; by default, the recent one."""
     if capacity is None:
         policy, capacity = policy_and_capacity()
@@ -298,7 +299,16 @@ def message_scored(
     weighing = results_weigh(
         conversation=conversation, results=results, capacity=capacity, policy=policy, turn=message
     )
-    return weighing, capacity, policy
+    return Scored(weighing, capacity, policy)
+
+
+def decision_act(*, conversation: Conversation, scored: Scored) -> dict[str, Any]:
+    return decide_and_act(
+        conversation=conversation,
+        weighing=scored.weighing,
+        capacity=scored.capacity,
+        policy=scored.policy,
+    )
 
 
 def decision_after_message(
@@ -308,31 +318,26 @@ def decision_after_message(
         return decision_payload(
             conversation=conversation, triggers=[], handoff=open_handoff(conversation)
         )
-    weighing, capacity, policy = message_scored(
-        conversation=conversation, message=message, capacity=capacity
-    )
-    return decide_and_act(
-        conversation=conversation, weighing=weighing, capacity=capacity, policy=policy
-    )
+    scored = message_scored(conversation=conversation, message=message, capacity=capacity)
+    return decision_act(conversation=conversation, scored=scored)
 
 
 def decision_before_storing(
     *, conversation: Conversation, message: Message
-) -> dict[str, Any] | None:
+) -> dict[str, Any] | Scored:
     """The decision on a turn about to be stored (`message`, unsaved), so that one INSERT
-    stores both; most turns hand nothing off. None when it would hand off: the handoff's notice
-    follows the turn in the transcript, so the caller stores the turn first and then asks
-    decision_after_message (which scores it again, on what is stored by then)."""
+    stores both; most turns hand nothing off. When it would hand off, its scoring instead:
+    the handoff's notice follows the turn in the transcript, so the caller stores the turn
+    first and then acts on the scoring (decision_act). A stored turn scores as it did unsaved:
+    the same recent turns, signal point and grace count."""
     if already_with_human(conversation):
         return decision_payload(
             conversation=conversation, triggers=[], handoff=open_handoff(conversation)
         )
-    weighing, capacity, policy = message_scored(conversation=conversation, message=message)
-    if weighing.verdict.escalate:
-        return None
-    return decide_and_act(
-        conversation=conversation, weighing=weighing, capacity=capacity, policy=policy
-    )
+    scored = message_scored(conversation=conversation, message=message)
+    if scored.weighing.verdict.escalate:
+        return scored
+    return decision_act(conversation=conversation, scored=scored)
 
 
 def authorised_scope() -> triggers.Scope:

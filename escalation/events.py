@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-if TYPE_CHECKING:  # only the annotations: the models module emits POLICY_CHANGED
+if TYPE_CHECKING:  # only the annotations: apps.py imports this module before the models load
     from escalation.models import Handoff, Message
 
 # Each takes the keyword arguments its emitter below passes.
@@ -35,7 +35,6 @@ HANDOFF_RETURNED = "handoff_returned"  # handoff
 HANDOFF_HANDED_BACK = "handoff_handed_back"  # handoff
 HANDOFF_ACTED_ON = "handoff_acted_on"  # handoff, actor, kind, detail
 WEBHOOK_RECORDED = "webhook_recorded"  # delivery_id
-POLICY_CHANGED = "policy_changed"  # nothing
 CUSTOMER_ERASING = "customer_erasing"  # customer, handoffs
 NAMES = frozenset(
     {
@@ -52,7 +51,6 @@ NAMES = frozenset(
         HANDOFF_HANDED_BACK,
         HANDOFF_ACTED_ON,
         WEBHOOK_RECORDED,
-        POLICY_CHANGED,
         CUSTOMER_ERASING,
     }
 )

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import events, turns
-from escalation.capacity import capacity_estimate
+from escalation.capacity import Capacity, capacity_estimate
 from escalation.idempotency import AlreadyStored, create_once, fields_changed
 from escalation.models import (
     AgentProfile,
@@ -15,11 +15,11 @@ from escalation.models import (
     Disposition,
     Handoff,
     Message,
-    RoutingRule,
     Team,
 )
 from escalation.redaction import secrets_mask
 from escalation.summary import summary_write
+from escalation.team_routing import team_route
 
 
 class HandoffAlreadyOpen(Exception):
@@ -36,30 +36,43 @@ def handoff_create(
     reason: str = "",
     triggers: list[dict[str, Any]] | None = None,
     team: Team | None = None,
+    capacity: Capacity | None = None,
+    is_locked_with_ai: bool = False,
     retry_must_match: bool = False,
 ) -> tuple[Handoff, bool]:
     """Queue the conversation for a human with its packet; at most one open handoff each.
     With no team named, the policy's routing rules choose one, else the default team. A retry
     (the same external_id) answers the first handoff; with `retry_must_match`, one with
-    another summary, reason or team is refused: IdempotencyConflict."""
+    another summary, reason or team is refused: IdempotencyConflict.
+
+    A decision hands off from inside its transaction: it routed the case already (`team`,
+    None for no team) and estimated that team's wait (`capacity`, the same estimate its
+    notice quotes; given, it says the case is routed), and it holds the conversation's lock
+    while the conversation is with the AI (`is_locked_with_ai`: no handoff can be open)."""
 
     def create() -> Handoff:
-        locked = (
-            Conversation.objects.select_for_update()
-            .select_related("customer")
-            .get(pk=conversation.pk)
-        )
-        current = locked.handoffs.filter(status__in=Handoff.OPEN_STATUSES).first()
-        if current is not None:
-            if external_id is not None and current.external_id == external_id:
-                raise AlreadyStored(current)  # a retry that waited for the first to commit
-            raise HandoffAlreadyOpen(current)
+        if is_locked_with_ai:
+            locked = conversation
+        else:
+            locked = (
+                Conversation.objects.select_for_update()
+                .select_related("customer")
+                .get(pk=conversation.pk)
+            )
+            current = locked.handoffs.filter(status__in=Handoff.OPEN_STATUSES).first()
+            if current is not None:
+                if external_id is not None and current.external_id == external_id:
+                    raise AlreadyStored(current)  # a retry that waited for the first to commit
+                raise HandoffAlreadyOpen(current)
         now = timezone.now()
-        routed_to = team or team_route(conversation=locked, triggers=triggers or [])
+        routed_to = team
+        if team is None and capacity is None:
+            routed_to = team_route(conversation=locked, triggers=triggers or [])
+        wait = (capacity or capacity_estimate(team=routed_to)).estimated_wait_seconds
         handoff = Handoff.objects.create(
             conversation=locked,
             external_id=external_id,
-            estimated_wait_seconds=capacity_estimate(team=routed_to).estimated_wait_seconds,
+            estimated_wait_seconds=wait,
             identity=locked.customer.identity_snapshot(),
             summary=secrets_mask(summary.strip()) or summary_write(conversation=locked),
             summary_source=(
@@ -88,6 +101,8 @@ def handoff_create(
         events.handoff_created(handoff)
         return handoff
 
+    if is_locked_with_ai and external_id is None:
+        return create(), True  # inside the caller's transaction
     if external_id is None:
         with transaction.atomic():
             return create(), True
@@ -106,19 +121,6 @@ def handoff_create(
         create=create,
         changed=changed if retry_must_match else None,
     )
-
-
-def team_route(*, conversation: Conversation, triggers: list[dict[str, Any]]) -> Team | None:
-    """The team of the first routing rule that matches the fired triggers and the actions the
-    AI tried, else the default team (None when there is none)."""
-    rules = list(RoutingRule.objects.select_related("team"))
-    if rules:
-        kinds = {t["kind"] for t in triggers if t.get("fired", True)}
-        actions = set(conversation.actions.values_list("name", flat=True))
-        for rule in rules:
-            if rule.matches(trigger_kinds=kinds, action_names=actions):
-                return rule.team
-    return Team.objects.filter(is_default=True).first()
 
 
 class HandoffUnavailable(Exception):

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 
-from escalation import events, triggers
+from escalation import triggers
 from escalation.backends import outage_safe
 
 
@@ -553,10 +553,9 @@ class TriggerPolicy(models.Model):
 
     @classmethod
     def current(cls) -> "TriggerPolicy":
-        """The one policy, read from the cache (every turn's decision needs it, through
-        capacity.policy_and_capacity); saving it clears the cache, so a supervisor's change
-        applies to the next turn (in another process, within a second). Change it with
-        save(), not a queryset update."""
+        """The one policy, read from the cache, its only cache (every turn's decision needs
+        it); saving it clears the cache, so a supervisor's change applies to the next turn in
+        every process. Change it with save(), not a queryset update."""
         policy: TriggerPolicy | None = outage_safe.cache_get(cls.CACHE_KEY)
         if policy is None:
             policy, _ = cls.objects.get_or_create(pk=1)
@@ -567,13 +566,8 @@ class TriggerPolicy(models.Model):
     def cache_clear(cls) -> None:
         """Now for this transaction, and again on commit: another request may have cached the
         old row in between."""
-
-        def forget() -> None:
-            outage_safe.cache_delete(cls.CACHE_KEY)
-            events.emit(events.POLICY_CHANGED)  # the capacity module's copy in this process
-
-        forget()
-        transaction.on_commit(forget)
+        outage_safe.cache_delete(cls.CACHE_KEY)
+        transaction.on_commit(lambda: outage_safe.cache_delete(cls.CACHE_KEY))
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.TUNABLE_FIELDS}

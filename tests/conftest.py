@@ -48,19 +48,17 @@ class BotClient:
 
 @pytest.fixture(autouse=True)
 def cached_state_forgotten() -> Iterator[None]:
-    """The policy and the recent capacity are cached across requests (in the cache and in the
-    process); each test starts from its own database."""
+    """The policy and the recent capacity are cached across requests; each test starts from
+    its own database."""
     from django.core.cache import cache
 
-    from escalation.capacity import RECENT_CAPACITY_KEY, in_process_forget
+    from escalation.capacity import RECENT_CAPACITY_KEY
     from escalation.models import TriggerPolicy
 
     keys = [TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY]
     cache.delete_many(keys)
-    in_process_forget()
     yield
     cache.delete_many(keys)
-    in_process_forget()
 
 
 @pytest.fixture

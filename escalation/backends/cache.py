@@ -3,7 +3,9 @@
 Django keeps a cache object per request under ASGI (caches are context-local), and its Redis
 backend a connection pool per cache object and a client per command: each Bot API request
 opened a Redis connection of its own for its rate-limit check, and built three clients. Here
-they all share one, which redis-py makes safe across threads and re-opens after a fork."""
+they all share one, which redis-py makes safe across threads and re-opens after a fork.
+As of Django 5.2 (django.core.cache.backends.redis); tests/escalation/backends/test_upstream.py
+fails when that changes."""
 
 from typing import Any
 

@@ -1,5 +1,6 @@
 """Email on the embedded defaults: one line in the log per message, where Django's console
-backend prints each multipart message whole (a survey email is some forty lines)."""
+backend prints each multipart message whole (a survey email is some forty lines). As of Django
+5.2; tests/escalation/backends/test_upstream.py fails when that changes."""
 
 import logging
 from collections.abc import Sequence

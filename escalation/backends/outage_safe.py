@@ -3,7 +3,8 @@ console and chat sockets over the channel layer, tasks to the Celery broker, and
 (which only saves work). The database is the record. A push that fails is logged (sockets
 re-sync from the database when they connect again, and pages poll meanwhile); a task that
 cannot be queued is logged and picked up later by the sweeps in escalation/tasks.py and
-surveys/tasks.py."""
+surveys/tasks.py. Not an adaptation of a library: what the libraries raise when Redis is away is
+caught, as documented (tests/escalation/backends/test_redis_down.py)."""
 
 import logging
 from typing import Any

@@ -146,8 +146,8 @@ async def closed_loop(clients: int, seconds: float, request: Any) -> Load:
             if time.perf_counter() >= deadline:
                 return
             start = time.perf_counter()
-            await request(index, n)
-            load.latencies.append(time.perf_counter() - start)
+            timed = await request(index, n)  # its own latency, when only part of it counts
+            load.latencies.append(time.perf_counter() - start if timed is None else timed)
 
     start = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
@@ -185,14 +185,25 @@ async def bot_api(base_url: str, key: str, *, seconds: float) -> list[Figure]:
             if status != 201:
                 raise BenchBroken(f"the baseline insert answered {status}")
 
-        await closed_loop(CONCURRENT_BOTS, min(1.0, seconds / 3), insert)  # warm both up
+        async def escalating(index: int, n: int) -> float:
+            """A customer asking for a person in a conversation of its own (opened first, not
+            timed): the turn that hands off."""
+            name = f"api-escalating-{index}-{n}-{uuid.uuid4().hex[:6]}"
+            conversation_id = await conversation_open(session, base_url, key, name, name)
+            start = time.perf_counter()
+            await escalate(session, base_url, key, conversation_id)
+            return time.perf_counter() - start
+
+        await closed_loop(CONCURRENT_BOTS, min(1.0, seconds / 3), insert)  # warm all up
         await closed_loop(CONCURRENT_BOTS, min(1.0, seconds / 3), message)
-        # In alternating one-second slices: both see the machine as it is over the whole run.
-        baseline, api = Load(), Load()
+        await closed_loop(CONCURRENT_BOTS, min(1.0, seconds / 3), escalating)
+        # In alternating one-second slices: all see the machine as it is over the whole run.
+        baseline, api, escalations = Load(), Load(), Load()
         slices = max(1, round(seconds))
         for _ in range(slices):
             baseline.add(await closed_loop(CONCURRENT_BOTS, seconds / slices, insert))
             api.add(await closed_loop(CONCURRENT_BOTS, seconds / slices, message))
+            escalations.add(await closed_loop(CONCURRENT_BOTS, seconds / slices, escalating))
 
     label = "Bot API POST …/messages, 8 clients"
     return [
@@ -220,6 +231,15 @@ async def bot_api(base_url: str, key: str, *, seconds: float) -> list[Figure]:
             "ms",
             "ratio<=",
             4,
+        ),
+        Figure(
+            "api_escalating_p99_ms",
+            f"{label}: p99 of a turn that hands off (a plain turn's p99 as baseline)",
+            ms(percentile(escalations.latencies, 99)),
+            ms(percentile(api.latencies, 99)),
+            "ms",
+            "ratio<=",
+            2,
         ),
     ]
 

@@ -184,6 +184,7 @@ def run(plan: Plan, say: Callable[[str], None]) -> Report:
                     or []
                 )
             )
+            data.queue_clear()  # the Bot API's escalating turns
             say("escalation to the agent's screen")
             report.add(
                 *(

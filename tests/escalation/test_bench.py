@@ -13,6 +13,7 @@ FIGURES = {
     "api_messages_throughput",
     "api_messages_p50_ms",
     "api_messages_p99_ms",
+    "api_escalating_p99_ms",
     "handoff_shown_p50_ms",
     "handoff_shown_p99_ms",
     "handoff_shown_end_to_end_p99_ms",

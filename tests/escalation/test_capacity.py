@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -125,29 +126,47 @@ def test_without_history_the_policy_default_handle_time_is_used(db: None) -> Non
     assert capacity.median_handle_seconds(default=777) == 777
 
 
-def test_the_process_keeps_policy_and_capacity_for_a_moment(db: None) -> None:
-    """Most turns ask the cache nothing: what one read is kept by the process for up to
-    IN_PROCESS_SECONDS, whatever the cache says meanwhile."""
+def test_turns_share_a_recent_capacity_estimate(db: None) -> None:
     from django.core.cache import cache
 
-    policy, estimate = capacity.policy_and_capacity()
-    stale = TriggerPolicy.objects.get(pk=1)
-    stale.low_confidence_threshold = 0.99
-    cache.set(TriggerPolicy.CACHE_KEY, stale)  # another process's change, not yet seen here
+    estimate = capacity.capacity_recent(policy=TriggerPolicy.current())
     available_agent()
-    cache.delete(capacity.RECENT_CAPACITY_KEY)
 
-    assert capacity.policy_and_capacity() == (policy, estimate)
-    capacity.in_process_forget()  # as IN_PROCESS_SECONDS passing does
-    later_policy, later_estimate = capacity.policy_and_capacity()
-    assert later_policy.low_confidence_threshold == 0.99
-    assert later_estimate.available_agents == estimate.available_agents + 1
+    assert capacity.capacity_recent(policy=TriggerPolicy.current()) == estimate
+    cache.delete(capacity.RECENT_CAPACITY_KEY)  # as RECENT_CAPACITY_SECONDS passing does
+    later = capacity.capacity_recent(policy=TriggerPolicy.current())
+    assert later.available_agents == estimate.available_agents + 1
 
 
-def test_a_saved_policy_applies_at_once_in_the_saving_process(db: None) -> None:
+def test_the_policy_is_read_from_the_cache(db: None) -> None:
+    from django.core.cache import cache
+
+    TriggerPolicy.current()
+    TriggerPolicy.objects.filter(pk=1).update(low_confidence_threshold=0.99)  # not through save
+
+    assert TriggerPolicy.current().low_confidence_threshold == 0.5
+    cache.delete(TriggerPolicy.CACHE_KEY)
+    assert TriggerPolicy.current().low_confidence_threshold == 0.99
+
+
+def test_a_saved_policy_applies_at_once(db: None) -> None:
     capacity.policy_and_capacity()
     policy = TriggerPolicy.current()
     policy.low_confidence_threshold = 0.42
     policy.save()
 
     assert capacity.policy_and_capacity()[0].low_confidence_threshold == 0.42
+
+
+def test_a_policy_cached_by_another_request_meanwhile_is_cleared_on_commit(
+    db: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.cache import cache
+
+    policy = TriggerPolicy.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        policy.low_confidence_threshold = 0.42
+        policy.save()
+        cache.set(TriggerPolicy.CACHE_KEY, TriggerPolicy(pk=1))  # read before the commit
+
+    assert TriggerPolicy.current().low_confidence_threshold == 0.42

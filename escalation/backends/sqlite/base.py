@@ -8,7 +8,9 @@ the lock was held (the Bot API's p99 was over five times its median). Here the t
 one process wait for each other on a lock instead, and the next starts as soon as the previous
 one ends.
 Writers in other processes (a Celery worker, a management command) still meet the busy handler,
-and so does a transaction that waited longer than the connection's timeout for the lock."""
+and so does a transaction that waited longer than the connection's timeout for the lock.
+As of Django 5.2 (django.db.backends.sqlite3); tests/escalation/backends/test_upstream.py fails
+when the hooks overridden here change."""
 
 import threading
 from typing import Any

@@ -212,3 +212,28 @@ def test_distress_handed_back_to_the_ai_does_not_escalate_again(
     assert distress["fired"] is False and "handed back" in distress["evidence"]
     assert Conversation.objects.get(pk=cid).status == "ai"
     assert say(bot_client, cid, 3, "get me a human")["escalate"] is True
+
+
+def test_the_notice_and_the_wait_are_of_the_team_the_case_goes_to(
+    bot_client: BotClient, db: None
+) -> None:
+    """Another team's free agent does not make the wait of a busy team's queue sound short."""
+    from tests.support.factories import TeamFactory
+
+    billing = TeamFactory(slug="billing", is_default=True)
+    busy = AgentProfile.objects.create(
+        user=agent_user(), presence=AgentProfile.Presence.AVAILABLE, max_concurrent_cases=1
+    )
+    busy.teams.add(billing)
+    free = AgentProfile.objects.create(user=agent_user(), presence=AgentProfile.Presence.AVAILABLE)
+    free.teams.add(TeamFactory(slug="shipping"))
+    first = bot_client.open_conversation("first")["id"]
+    say(bot_client, first, 1, "agent please")
+    Handoff.objects.filter(conversation_id=first).update(status="claimed", claimed_by=busy.user)
+
+    cid = bot_client.open_conversation()["id"]
+    decision = say(bot_client, cid, 1, "I want to speak to someone")
+
+    assert decision["handoff"]["estimated_wait_seconds"] == 600
+    assert decision["estimated_wait_seconds"] == 600
+    assert "you're next in line, about 10 minutes" in decision["customer_notice"]

@@ -255,3 +255,45 @@ def test_a_policy_change_applies_to_the_next_turn(bot_client: BotClient) -> None
     policy.save()
 
     assert threshold("a2") == pytest.approx(before + 0.2)
+
+
+def test_an_escalating_turn_runs_a_fixed_number_of_queries(
+    bot_client: BotClient, django_assert_num_queries: Any
+) -> None:
+    """The turn as above, scored once; then routed once (the rules, the default team), one
+    estimate of the routed team's capacity (its agents' load, its queue) for both the notice
+    and the wait, the customer's identity, the summary (customer turns, actions, an earlier
+    hand-back's note), the actions' snapshot, the handoff, the conversation queued, its line
+    in the transcript, the bot (its webhook), and the decision kept with the turn: in the
+    turn's transaction, under its lock."""
+    conversation = bot_client.open_conversation()
+    post_message(bot_client, conversation["id"], external_id="m0")
+
+    with django_assert_num_queries(19):
+        response = post_message(
+            bot_client,
+            conversation["id"],
+            external_id="m1",
+            text="Can I talk to a real person, please?",
+        )
+
+    assert response.json()["decision"]["escalate"] is True
+
+
+def test_an_escalating_turn_is_scored_once(bot_client: BotClient, monkeypatch: Any) -> None:
+    from escalation.detectors import lexicons
+
+    detect = lexicons.detect_human_request
+    calls: list[str] = []
+
+    def counted(text: str) -> Any:
+        calls.append(text)
+        return detect(text)
+
+    monkeypatch.setattr(lexicons, "detect_human_request", counted)
+    conversation = bot_client.open_conversation()
+
+    response = post_message(bot_client, conversation["id"], text="Can I talk to a person?")
+
+    assert response.json()["decision"]["escalate"] is True
+    assert calls == ["Can I talk to a person?"]
