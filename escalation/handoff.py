@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from escalation import events, turns
+from escalation import events, transcript
 from escalation.capacity import Capacity, capacity_estimate
 from escalation.idempotency import AlreadyStored, create_once, fields_changed
 from escalation.models import (
@@ -92,7 +92,7 @@ def handoff_create(
             handed_back_at=None,
         )
         # The customer sees this line too: the reason (rules, scores) stays on the case screen.
-        turns.message_add(
+        transcript.message_add(
             conversation=locked,
             sender=Message.Sender.SYSTEM,
             text="Handed off to a human agent.",
@@ -181,7 +181,7 @@ def handoff_moved(
         status=conversation_status, updated_at=now
     )
     handoff.refresh_from_db()
-    turns.message_add(
+    transcript.message_add(
         conversation=handoff.conversation, sender=Message.Sender.SYSTEM, text=text, sent_at=now
     )
     events.handoff_acted_on(handoff=handoff, actor=actor, kind=kind, detail=detail)
@@ -290,7 +290,7 @@ def handoff_reply(*, handoff: Handoff, agent: Any, text: str) -> Message:
                 "Only the agent who claimed this case can reply to the customer. "
                 "Claim it first, or take it over (you will be asked to confirm)."
             )
-        message = turns.message_add(
+        message = transcript.message_add(
             conversation=locked.conversation,
             sender=Message.Sender.AGENT,
             text=text,
@@ -389,7 +389,7 @@ def handoff_hand_back(*, handoff: Handoff, agent: Any, note: str) -> Handoff:
         Conversation.objects.filter(pk=handoff.conversation_id).update(
             status=Conversation.Status.AI, handed_back_at=now, updated_at=now
         )
-        turns.message_add(
+        transcript.message_add(
             conversation=handoff.conversation,
             sender=Message.Sender.SYSTEM,
             text=HANDED_BACK_TEXT,

@@ -17,7 +17,7 @@ from django.utils.crypto import get_random_string
 
 from escalation.models import Handoff, Message
 from escalation.redaction import secrets_mask
-from escalation.turns import message_add
+from escalation.transcript import message_add
 from escalation.webchat.consumer import CHANNEL as WEB_CHAT
 from escalation.webchat.consumer import chat_on_handoff_changed
 from surveys.models import Survey

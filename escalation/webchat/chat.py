@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from escalation import decisions, events, turns
+from escalation import decisions, events, transcript, turns
 from escalation.capacity import capacity_estimate, wait_estimate
 from escalation.handoff import HandoffAlreadyOpen, handoff_create
 from escalation.idempotency import create_once
@@ -103,7 +103,7 @@ def chat_turn_answer(*, message: Message, assistant: Assistant) -> str:
         )
     except AssistantUnavailable as exc:
         with transaction.atomic():  # the customer is told why, then the case is queued
-            turns.message_add(
+            transcript.message_add(
                 conversation=conversation, sender=Message.Sender.SYSTEM, text=UNAVAILABLE_NOTICE
             )
             return chat_handoff(
@@ -166,7 +166,7 @@ def chat_contact_request(*, conversation: Conversation, email: str) -> None:
     packet, and the agent reads the address in the transcript."""
     with transaction.atomic():
         Customer.objects.filter(pk=conversation.customer_id).update(email=email)
-        turns.message_add(
+        transcript.message_add(
             conversation=conversation,
             sender=Message.Sender.SYSTEM,
             text=f"The customer asked to be contacted by email at {email} instead of waiting.",

@@ -16,7 +16,8 @@ from agents_console.queue import NO_TEAM_GROUP, case_group
 from escalation.asgi import application
 from escalation.handoff import handoff_claim, handoff_create, handoff_reply
 from escalation.models import AgentProfile, Handoff
-from escalation.turns import message_add, message_post
+from escalation.transcript import message_add
+from escalation.turns import message_post
 from tests.support.factories import (
     ConversationFactory,
     HandoffFactory,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from escalation.handoff import handoff_create
 from escalation.models import Handoff, Message
-from escalation.turns import message_add
+from escalation.transcript import message_add
 from escalation.webchat.chat import chat_customer, chat_message_send
 from surveys.links import survey_send
 from tests.agents_console.conftest import logged_in

@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from escalation import turns
+from escalation import transcript
 from escalation.models import PolicyChange, RoutingRule, TriggerPolicy
 from tests.support.factories import ConversationFactory, TeamFactory
 
@@ -38,8 +38,8 @@ def change_url() -> str:
 
 def ai_turn(confidence: float) -> None:
     conversation = ConversationFactory()
-    turns.message_add(conversation=conversation, sender="customer", text="Clause 14b?")
-    turns.message_add(
+    transcript.message_add(conversation=conversation, sender="customer", text="Clause 14b?")
+    transcript.message_add(
         conversation=conversation, sender="ai", text="Perhaps.", confidence=confidence
     )
 

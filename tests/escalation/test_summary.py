@@ -1,4 +1,4 @@
-from escalation import turns
+from escalation import transcript
 from escalation.models import AIAction
 from escalation.summary import MAX_WORDS, customer_summary, facts_find, summary_write
 from tests.support.factories import AIActionFactory, ConversationFactory
@@ -61,7 +61,7 @@ def test_finds_references_amounts_and_dates_as_written() -> None:
 def test_says_what_the_ai_tried_with_results(db: None) -> None:
     conversation = ConversationFactory()
     for text in LOST_PARCEL:
-        turns.message_add(conversation=conversation, sender="customer", text=text)
+        transcript.message_add(conversation=conversation, sender="customer", text=text)
     AIActionFactory(
         conversation=conversation,
         name="lookup_order",
@@ -85,7 +85,7 @@ def test_says_what_the_ai_tried_with_results(db: None) -> None:
 
 def test_is_the_same_every_time(db: None) -> None:
     conversation = ConversationFactory()
-    turns.message_add(
+    transcript.message_add(
         conversation=conversation, sender="customer", text="Card declined twice at the shop"
     )
     assert summary_write(conversation=conversation) == summary_write(conversation=conversation)

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from escalation import turns
+from escalation import transcript, turns
 from escalation.models import AgentProfile, Conversation, Handoff, Message
 from escalation.tasks import (
     held_conversations_rescore_task,
@@ -16,7 +16,7 @@ from tests.support.live import eventually
 
 
 def customer_says(conversation: Conversation, text: str) -> Message:
-    return turns.message_add(conversation=conversation, sender="customer", text=text)
+    return transcript.message_add(conversation=conversation, sender="customer", text=text)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from escalation import turns
+from escalation import transcript
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import Conversation, Handoff, Message, WebhookDelivery
 from escalation.tasks import webhook_deliver
@@ -58,9 +58,9 @@ def test_the_bot_callback_url_is_used_when_the_conversation_names_none() -> None
 def test_only_agent_messages_are_sent_as_agent_message() -> None:
     conversation = bot_conversation("https://bot.example/hooks")
     agent = agent_user(first_name="Ana")
-    turns.message_add(conversation=conversation, sender="customer", text="Hi")
-    turns.message_add(conversation=conversation, sender="ai", text="Hello")
-    turns.message_add(conversation=conversation, sender="agent", text="Ana here.", agent=agent)
+    transcript.message_add(conversation=conversation, sender="customer", text="Hi")
+    transcript.message_add(conversation=conversation, sender="ai", text="Hello")
+    transcript.message_add(conversation=conversation, sender="agent", text="Ana here.", agent=agent)
     delivery = WebhookDelivery.objects.get()
     assert delivery.event == "agent.message"
     assert delivery.payload["data"]["message"]["text"] == "Ana here."
@@ -143,7 +143,7 @@ def test_a_timeout_does_not_block_the_agent_reply(
     conversation = bot_conversation(endpoint.url)
     agent = agent_user()
     with django_capture_on_commit_callbacks():
-        reply = turns.message_add(
+        reply = transcript.message_add(
             conversation=conversation,
             sender="agent",
             text="Your refund is on its way.",

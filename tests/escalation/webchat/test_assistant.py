@@ -1,7 +1,7 @@
 import pytest
 
 from escalation.models import AIAction
-from escalation.turns import message_add
+from escalation.transcript import message_add
 from escalation.webchat.assistant import DemoAssistant, Draft
 from escalation.webchat.tools import ToolGate
 from tests.support.factories import ConversationFactory

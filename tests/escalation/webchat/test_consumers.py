@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from escalation.handoff import handoff_claim, handoff_create
 from escalation.models import Conversation
-from escalation.turns import message_add
+from escalation.transcript import message_add
 from escalation.webchat.chat import chat_customer, chat_message_send
 from escalation.websocket_urls import websocket_urlpatterns
 from tests.support.factories import UserFactory, agent_user

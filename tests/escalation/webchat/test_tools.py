@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from escalation.models import AIAction
-from escalation.turns import message_add
+from escalation.transcript import message_add
 from escalation.webchat import tools
 from escalation.webchat.tools import Tool, ToolGate, ToolRun
 from tests.support.factories import ConversationFactory

@@ -7,7 +7,7 @@ from django.test import Client
 from escalation.handoff import handoff_claim, handoff_create, handoff_resolve
 from escalation.models import AIAction, Conversation, Handoff, Message
 from escalation.tasks import chat_turn_respond
-from escalation.turns import message_add
+from escalation.transcript import message_add
 from escalation.webchat.assistant import AssistantUnavailable, Draft
 from escalation.webchat.chat import (
     UNAVAILABLE_NOTICE,
