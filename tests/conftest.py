@@ -3,6 +3,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from escalation.models import Bot
@@ -146,3 +148,13 @@ def live_server_url(transactional_db: None) -> Iterator[str]:
     }
     with celery_worker(env), daphne_server(env, port=port) as (base_url, _process):
         yield base_url
+
+
+# Data migrations' tests run forward from the state before them, then put the latest back.
+@pytest.fixture
+def migrator(transactional_db: None) -> Iterator[MigrationExecutor]:
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    yield executor
+    executor = MigrationExecutor(connection)  # the graph as the test left it
+    executor.migrate(latest)

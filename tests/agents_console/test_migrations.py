@@ -1,8 +1,5 @@
 """Data migrations, run forward from the state before them on the test database."""
 
-from collections.abc import Iterator
-
-import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -11,15 +8,6 @@ BEFORE_CONSOLE_SETTINGS = [
     ("escalation", "0012_held_signals_recorded"),
 ]
 AFTER_CONSOLE_SETTINGS = [("escalation", "0013_agent_reply_timeout_to_console_settings")]
-
-
-@pytest.fixture
-def migrator(transactional_db: None) -> Iterator[MigrationExecutor]:
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    yield executor
-    executor = MigrationExecutor(connection)  # the graph as the test left it
-    executor.migrate(latest)
 
 
 def test_the_reply_timeout_moves_from_the_trigger_policy_to_the_console(

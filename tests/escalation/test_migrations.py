@@ -1,24 +1,13 @@
 """Data migrations, run forward from the state before them on the test database."""
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE_HANDBACK_GRACE = [("escalation", "0007_handoff_resolved_index")]
 AFTER_HANDBACK_GRACE = [("escalation", "0009_remove_conversation_suppressed_triggers")]
-
-
-@pytest.fixture
-def migrator(transactional_db: None) -> Iterator[MigrationExecutor]:
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    yield executor
-    executor = MigrationExecutor(connection)  # the graph as the test left it
-    executor.migrate(latest)
 
 
 def models_at(executor: MigrationExecutor, target: list[tuple[str, str]]) -> Any:
