@@ -100,15 +100,15 @@ def handoff_summary_changed(handoff_id: int) -> None:
     )
 
 
-def message_stored(message: Message) -> None:
+def message_stored(*, message: Message, has_handoffs: bool | None = None) -> None:
     """A new line in a transcript: appended live on every screen showing that conversation.
     Rendered from the stored row as it was saved (its agent attached), without reading it
     again. Most turns are in conversations no agent has open (no case, or nobody on it): those
     are neither rendered nor sent. A case screen registers its viewer before its socket opens,
     and re-reads the transcript once open, so no line falls between the two. A Bot API turn
-    read its conversation under the lock a case is created under, and knows whether it has
+    read its conversation under the lock a case is created under, and knows whether it had
     ever had one (`has_handoffs`): without one no screen can show it, and nothing is asked."""
-    if not getattr(message.conversation, "has_handoffs", True):
+    if has_handoffs is False:
         return
     if not CaseViewer.objects.filter(handoff__conversation_id=message.conversation_id).exists():
         return

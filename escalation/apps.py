@@ -12,6 +12,7 @@ class EscalationConfig(AppConfig):
             bots,  # noqa: F401 - connects the key cache's receivers
             checks,  # noqa: F401 - registers the system checks
             tasks,
+            team_routing,  # noqa: F401 - connects the routing cache's receivers
             webhooks,
         )
         from escalation.webchat import consumer

@@ -219,12 +219,17 @@ def recent_turns(
 
 
 def results_for_message(
-    *, conversation: Conversation, message: Message, thresholds: triggers.Thresholds
+    *,
+    conversation: Conversation,
+    message: Message,
+    thresholds: triggers.Thresholds,
+    turns: list[triggers.Turn] | None = None,
 ) -> list[triggers.TriggerResult]:
+    """`turns`: the recent turns up to a customer's `message`, when the caller read them."""
     if message.sender == Message.Sender.CUSTOMER:
-        return triggers.triggers_for_customer_turn(
-            turns=recent_turns(conversation, until=message), thresholds=thresholds
-        )
+        if turns is None:
+            turns = recent_turns(conversation, until=message)
+        return triggers.triggers_for_customer_turn(turns=turns, thresholds=thresholds)
     if message.sender == Message.Sender.AI:
         return [
             triggers.low_confidence(
@@ -234,6 +239,19 @@ def results_for_message(
     return []
 
 
+def customer_texts_all(
+    *, conversation: Conversation, message: Message, turns: list[triggers.Turn]
+) -> list[str] | None:
+    """Everything the customer has said, from the recent turns up to an unsaved `message`,
+    when those are the whole conversation (no hand-back cut them, the window is not full);
+    else None."""
+    if message.pk is not None or conversation.handed_back_at is not None:
+        return None
+    if len(turns) >= TRANSCRIPT_WINDOW:
+        return None
+    return [turn.text for turn in turns if turn.sender == Message.Sender.CUSTOMER]
+
+
 def decide_and_act(
     *,
     conversation: Conversation,
@@ -241,16 +259,24 @@ def decide_and_act(
     capacity: Capacity,
     policy: TriggerPolicy,
     summary: str = "",
+    customer_texts: list[str] | None = None,
+    has_handoffs: bool | None = None,
 ) -> dict[str, Any]:
     """Hand off (or count a held soft signal) as the weighing says, inside the caller's
     transaction and under its lock on the conversation, and answer the decision. `summary` is
     the AI's own, when it wrote one. The conversation is with the AI, so no handoff is open
-    unless this one makes it."""
+    unless this one makes it. `customer_texts` and `has_handoffs`: what the caller knows of
+    the conversation, for the handoff (handoff_create)."""
     held_signal_count(conversation=conversation, weighing=weighing)
     handoff = None
     if weighing.verdict.escalate:
         fired = [r.as_dict() for r in weighing.results if r.fired]
-        team = team_route(conversation=conversation, triggers=fired)
+        actions = list(conversation.actions.all())  # read once: routing, summary, snapshot
+        team = team_route(
+            conversation=conversation,
+            triggers=fired,
+            action_names={action.name for action in actions},
+        )
         # The customer is told their place in the line the case joins, as it is now; the
         # handoff keeps the same wait.
         capacity = capacity_estimate(team=team, handle=capacity.median_handle_seconds)
@@ -262,6 +288,9 @@ def decide_and_act(
             team=team,
             capacity=capacity,
             is_locked_with_ai=True,
+            actions=actions,
+            customer_texts=customer_texts,
+            has_handoffs=has_handoffs,
         )
     return decision_payload(
         conversation=conversation,
@@ -279,11 +308,13 @@ def already_with_human(conversation: Conversation) -> bool:
 
 @dataclass(frozen=True)
 class Scored:
-    """A turn's triggers weighed, with the policy and capacity they were weighed against."""
+    """A turn's triggers weighed, with the policy and capacity they were weighed against, and
+    everything the customer has said when the turns read for it were all of them."""
 
     weighing: Weighing
     capacity: Capacity
     policy: TriggerPolicy
+    customer_texts: list[str] | None = None
 
 
 def message_scored(
@@ -295,19 +326,30 @@ def message_scored(
     else:
         policy = TriggerPolicy.current()
     thresholds = soft_thresholds(policy=policy, capacity=capacity)
-    results = results_for_message(conversation=conversation, message=message, thresholds=thresholds)
+    turns, customer_texts = None, None
+    if message.sender == Message.Sender.CUSTOMER:
+        turns = recent_turns(conversation, until=message)
+        customer_texts = customer_texts_all(conversation=conversation, message=message, turns=turns)
+    results = results_for_message(
+        conversation=conversation, message=message, thresholds=thresholds, turns=turns
+    )
     weighing = results_weigh(
         conversation=conversation, results=results, capacity=capacity, policy=policy, turn=message
     )
-    return Scored(weighing, capacity, policy)
+    return Scored(weighing, capacity, policy, customer_texts)
 
 
-def decision_act(*, conversation: Conversation, scored: Scored) -> dict[str, Any]:
+def decision_act(
+    *, conversation: Conversation, scored: Scored, has_handoffs: bool | None = None
+) -> dict[str, Any]:
+    """`has_handoffs`: whether the conversation had ever had a case, when the caller read it."""
     return decide_and_act(
         conversation=conversation,
         weighing=scored.weighing,
         capacity=scored.capacity,
         policy=scored.policy,
+        customer_texts=scored.customer_texts,
+        has_handoffs=has_handoffs,
     )
 
 

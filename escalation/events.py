@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # only the annotations: apps.py imports this module before th
     from escalation.models import Handoff, Message
 
 # Each takes the keyword arguments its emitter below passes.
-MESSAGE_STORED = "message_stored"  # message
+MESSAGE_STORED = "message_stored"  # message, has_handoffs
 FIRST_CUSTOMER_TURN = "first_customer_turn"  # conversation_id
 CUSTOMER_TYPING = "customer_typing"  # conversation_id, name
 CHAT_TURN_STORED = "chat_turn_stored"  # message_id
@@ -82,11 +82,15 @@ def emit(event: str, **payload: Any) -> None:
             reaction.react(**payload)
 
 
-def message_stored(message: "Message", *, first_customer_turn: bool = False) -> None:
-    """Any message: customer, AI, agent or system. The customer's first turn in a conversation
-    may be them coming back about a problem a human resolved: first-contact resolution is
-    judged again then, not only when the come-back window closes."""
-    emit(MESSAGE_STORED, message=message)
+def message_stored(
+    message: "Message", *, first_customer_turn: bool = False, has_handoffs: bool | None = None
+) -> None:
+    """Any message: customer, AI, agent or system. `has_handoffs`: whether its conversation
+    had ever had a case before this transaction, when the emitter read it (None: not known);
+    without one, no case screen can show the message. The customer's first turn in a
+    conversation may be them coming back about a problem a human resolved: first-contact
+    resolution is judged again then, not only when the come-back window closes."""
+    emit(MESSAGE_STORED, message=message, has_handoffs=has_handoffs)
     if first_customer_turn:
         emit(FIRST_CUSTOMER_TURN, conversation_id=message.conversation_id)
 

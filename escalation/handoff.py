@@ -11,6 +11,7 @@ from escalation.capacity import Capacity, capacity_estimate
 from escalation.idempotency import AlreadyStored, create_once, fields_changed
 from escalation.models import (
     AgentProfile,
+    AIAction,
     Conversation,
     Disposition,
     Handoff,
@@ -39,6 +40,9 @@ def handoff_create(
     capacity: Capacity | None = None,
     is_locked_with_ai: bool = False,
     retry_must_match: bool = False,
+    actions: list[AIAction] | None = None,
+    customer_texts: list[str] | None = None,
+    has_handoffs: bool | None = None,
 ) -> tuple[Handoff, bool]:
     """Queue the conversation for a human with its packet; at most one open handoff each.
     With no team named, the policy's routing rules choose one, else the default team. A retry
@@ -48,7 +52,9 @@ def handoff_create(
     A decision hands off from inside its transaction: it routed the case already (`team`,
     None for no team) and estimated that team's wait (`capacity`, the same estimate its
     notice quotes; given, it says the case is routed), and it holds the conversation's lock
-    while the conversation is with the AI (`is_locked_with_ai`: no handoff can be open)."""
+    while the conversation is with the AI (`is_locked_with_ai`: no handoff can be open). What
+    it read of the conversation is not read again: the AI's `actions`, everything the customer
+    said (`customer_texts`), and whether it had ever had a case (`has_handoffs`)."""
 
     def create() -> Handoff:
         if is_locked_with_ai:
@@ -65,21 +71,32 @@ def handoff_create(
                     raise AlreadyStored(current)  # a retry that waited for the first to commit
                 raise HandoffAlreadyOpen(current)
         now = timezone.now()
+        tried = list(locked.actions.all()) if actions is None else actions
         routed_to = team
         if team is None and capacity is None:
-            routed_to = team_route(conversation=locked, triggers=triggers or [])
+            routed_to = team_route(
+                conversation=locked,
+                triggers=triggers or [],
+                action_names={action.name for action in tried},
+            )
         wait = (capacity or capacity_estimate(team=routed_to)).estimated_wait_seconds
         handoff = Handoff.objects.create(
             conversation=locked,
             external_id=external_id,
             estimated_wait_seconds=wait,
             identity=locked.customer.identity_snapshot(),
-            summary=secrets_mask(summary.strip()) or summary_write(conversation=locked),
+            summary=secrets_mask(summary.strip())
+            or summary_write(
+                conversation=locked,
+                actions=tried,
+                customer_texts=customer_texts,
+                may_have_handback_note=has_handoffs is not False,
+            ),
             summary_source=(
                 Handoff.SummarySource.BOT if summary.strip() else Handoff.SummarySource.EXTRACT
             ),
             reason=secrets_mask(reason),
-            actions=[action.snapshot() for action in locked.actions.all()],
+            actions=[action.snapshot() for action in tried],
             triggers=triggers or [],
             team=routed_to,
             queued_at=now,
@@ -97,6 +114,7 @@ def handoff_create(
             sender=Message.Sender.SYSTEM,
             text="Handed off to a human agent.",
             sent_at=now,
+            has_handoffs=has_handoffs,  # no case screen is open before this one commits
         )
         events.handoff_created(handoff)
         return handoff

@@ -7,7 +7,7 @@ Measured by `manage.py eval_summaries` (docs/summary.md)."""
 import re
 from dataclasses import dataclass
 
-from escalation.models import Conversation, Handoff, Message
+from escalation.models import AIAction, Conversation, Handoff, Message
 
 MAX_WORDS = 60  # the customer's part; what the AI tried follows it
 QUOTE_WORDS = 45  # of which quoted sentences; the rest lists facts they leave out
@@ -184,20 +184,32 @@ def customer_summary(
     return summary
 
 
-def summary_write(*, conversation: Conversation) -> str:
-    texts = list(
-        conversation.messages.filter(sender=Message.Sender.CUSTOMER)
-        .order_by("pk")
-        .values_list("text", flat=True)[:200]
-    )
-    said = customer_summary(texts)
+def summary_write(
+    *,
+    conversation: Conversation,
+    actions: list[AIAction] | None = None,
+    customer_texts: list[str] | None = None,
+    may_have_handback_note: bool = True,
+) -> str:
+    """What the caller read already is not read again: the AI's `actions` (all of them, in
+    order), everything the customer said (`customer_texts`), and whether an earlier hand-back
+    can have left a note (not in a conversation that never had a case)."""
+    texts = customer_texts
+    if texts is None:
+        texts = list(
+            conversation.messages.filter(sender=Message.Sender.CUSTOMER)
+            .order_by("pk")
+            .values_list("text", flat=True)[:200]
+        )
+    said = customer_summary(texts[:200])
     if not said:
         return "The customer has not said anything yet."
     parts = [f"The customer: {said}"]
-    tried = [action.describe() for action in conversation.actions.order_by("pk")[:5]]
+    first = actions[:5] if actions is not None else conversation.actions.order_by("pk")[:5]
+    tried = [action.describe() for action in first]
     if tried:
         parts.append("The AI tried: " + "; ".join(tried) + ".")
-    note = handback_note(conversation=conversation)
+    note = handback_note(conversation=conversation) if may_have_handback_note else ""
     if note:  # the assistant could not act on it; the next agent reads it
         parts.append(f"(Handed back earlier with: {note})")
     return " ".join(parts)

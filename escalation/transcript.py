@@ -21,12 +21,22 @@ def message_add(
     sent_at: datetime | None = None,
     agent: Any = None,
     decision: dict[str, Any] | None = None,
+    has_customer_turns: bool | None = None,
+    has_handoffs: bool | None = None,
 ) -> Message:
     """Append a message to the transcript; every message is stored through here, with the
-    secrets in it masked; `decision`, when the turn was decided before it was stored."""
-    first_customer_turn = sender == Message.Sender.CUSTOMER and not customer_turns_exist(
-        conversation
-    )
+    secrets in it masked; `decision`, when the turn was decided before it was stored. What the
+    caller read with the conversation, under its lock (turns.conversation_locked), saves asking
+    again: whether the customer has spoken in it yet, and whether it had ever had a case
+    before this transaction (None: not known)."""
+    if sender != Message.Sender.CUSTOMER:
+        first_customer_turn = False
+    elif has_customer_turns is not None:
+        first_customer_turn = not has_customer_turns
+    else:
+        first_customer_turn = not conversation.messages.filter(
+            sender=Message.Sender.CUSTOMER
+        ).exists()
     message = Message.objects.create(
         conversation=conversation,
         external_id=external_id,
@@ -37,14 +47,7 @@ def message_add(
         agent=agent,
         decision=decision,
     )
-    events.message_stored(message, first_customer_turn=first_customer_turn)
+    events.message_stored(
+        message, first_customer_turn=first_customer_turn, has_handoffs=has_handoffs
+    )
     return message
-
-
-def customer_turns_exist(conversation: Conversation) -> bool:
-    """Has the customer spoken in it yet? A Bot API turn read it with its conversation
-    (`has_customer_turns`, see turns.LOCKED_READ_SQL); anything else asks."""
-    known = getattr(conversation, "has_customer_turns", None)
-    if known is not None:
-        return bool(known)
-    return conversation.messages.filter(sender=Message.Sender.CUSTOMER).exists()

@@ -91,35 +91,75 @@ def conversation_open(
     )
 
 
-# The bot's conversation under its lock, with whether it has ever had a case and whether the
-# customer has spoken in it yet. Written as SQL because the ORM's query (select_for_update,
-# two Exists annotations) costs more to build than the database takes to answer it, and it is
-# the first thing every Bot API turn does. Measured 2026-12-02, Bot API turns in process (the
-# test client, 8 conversations) in alternating one-second slices, this SQL against the ORM's
-# query: SQLite 122.8 against 80.2 turns/s (-35%), PostgreSQL 78.9 against 62.8 (-20%). (The
-# recent turns, measured so, cost the same through the ORM: decisions.recent_turns.) Only
-# the models' table names and a sender value are formatted in.
+# The bot's conversation under its lock, with its customer (a handoff's identity), whether it
+# has ever had a case and whether the customer has spoken in it yet. Written as SQL because the
+# ORM's query (select_for_update, two Exists annotations) costs more to build than the database
+# takes to answer it, and it is the first thing every Bot API turn does. Measured 2026-12-02,
+# Bot API turns in process (the test client, 8 conversations) in alternating one-second slices,
+# this SQL against the ORM's query: SQLite 122.8 against 80.2 turns/s (-35%), PostgreSQL 78.9
+# against 62.8 (-20%). (The recent turns, measured so, cost the same through the ORM:
+# decisions.recent_turns.) Read through the cursor, not raw(): raw() cannot build the
+# customer, and would hang the two answers on the conversation as attributes no one declares.
+# Only the models' table and column names and a sender value are formatted in.
+CONVERSATION_FIELDS = Conversation._meta.concrete_fields
+CUSTOMER_FIELDS = Customer._meta.concrete_fields
+CONVERSATION_COLUMNS = ", ".join(f"c.{field.column}" for field in CONVERSATION_FIELDS)
+CUSTOMER_COLUMNS = ", ".join(f"cu.{field.column}" for field in CUSTOMER_FIELDS)
 LOCKED_READ_SQL = (
-    f"SELECT c.*, EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h"  # noqa: S608
-    " WHERE h.conversation_id = c.id) AS has_handoffs,"
+    f"SELECT {CONVERSATION_COLUMNS}, {CUSTOMER_COLUMNS},"  # noqa: S608
+    f" EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h WHERE h.conversation_id = c.id),"
     f" EXISTS (SELECT 1 FROM {Message._meta.db_table} m WHERE m.conversation_id = c.id"
-    f" AND m.sender = '{Message.Sender.CUSTOMER.value}') AS has_customer_turns"
-    f" FROM {Conversation._meta.db_table} c WHERE c.id = %s AND c.bot_id = %s"
+    f" AND m.sender = '{Message.Sender.CUSTOMER.value}')"
+    f" FROM {Conversation._meta.db_table} c"
+    f" JOIN {Customer._meta.db_table} cu ON cu.id = c.customer_id"
+    " WHERE c.id = %s AND c.bot_id = %s"
 )
 
 
-def conversation_locked(*, conversation_id: int, bot_id: int) -> Conversation:
-    """Read under its lock, which handoffs are made under too, with whether it has ever had a
-    case (`has_handoffs`, for broadcast.message_stored) and whether the customer has spoken in
-    it yet (`has_customer_turns`, for message_add): true or false (1 or 0 on SQLite).
-    Conversation.DoesNotExist when it is not the bot's."""
+@dataclass(frozen=True)
+class LockedConversation:
+    """The conversation read under its lock, which handoffs are made under too, and what the
+    same read knows: whether it has ever had a case (`has_handoffs`: no case screen can show
+    it, and no earlier hand-back left a note) and whether the customer has spoken in it yet
+    (`has_customer_turns`: the next customer turn is their first)."""
+
+    conversation: Conversation
+    has_handoffs: bool
+    has_customer_turns: bool
+
+
+def model_from_row(model: type[Any], fields: Any, values: tuple[Any, ...]) -> Any:
+    """An instance from its columns as the cursor gave them, converted as the ORM would (on
+    SQLite a datetime arrives as text and a boolean as 0 or 1)."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
+            connection
+        ):
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def conversation_locked(*, conversation_id: int, bot_id: int) -> LockedConversation:
+    """Conversation.DoesNotExist when it is not the bot's."""
     sql = LOCKED_READ_SQL
-    if connection.features.has_select_for_update:  # SQLite locks the whole database instead
-        sql += " FOR UPDATE"
-    found = list(Conversation.objects.raw(sql, [conversation_id, bot_id]))
-    if not found:
+    if connection.features.has_select_for_update_of:  # the conversation's row, not the customer's
+        sql += " FOR UPDATE OF c"
+    elif connection.features.has_select_for_update:
+        sql += " FOR UPDATE"  # SQLite has neither: it locks the whole database instead
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [conversation_id, bot_id])
+        row = cursor.fetchone()
+    if row is None:
         raise Conversation.DoesNotExist(f"No conversation {conversation_id} of bot {bot_id}.")
-    return found[0]
+    split = len(CONVERSATION_FIELDS)
+    conversation = model_from_row(Conversation, CONVERSATION_FIELDS, row[:split])
+    conversation.customer = model_from_row(Customer, CUSTOMER_FIELDS, row[split:-2])
+    return LockedConversation(
+        conversation=conversation, has_handoffs=bool(row[-2]), has_customer_turns=bool(row[-1])
+    )
 
 
 class ConversationClosed(Exception):
@@ -137,18 +177,23 @@ def message_post(
     sent_at: datetime | None = None,
     decide_now: bool = True,
     retry_must_match: bool = False,
+    bot: Bot | None = None,
 ) -> tuple[Message, bool]:
     """Store a customer or AI turn and the decision it leads to; a retry returns the first
     (with `retry_must_match`, IdempotencyConflict when its sender, text or confidence differ).
 
     API callers wait for the decision (`decide_now`); the web chat stores the turn at once and
     leaves the scoring to its turn task, which runs the same message_decide. The conversation
-    is read once, under its lock (conversation_locked)."""
+    is read once, under its lock (conversation_locked); `bot`, when the caller has it (the
+    Bot API's request), is attached to it, so that its webhook URL is not read again."""
 
     masked = secrets_mask(text)  # scored as it will be stored
 
     def create() -> Message:
-        locked = conversation_locked(conversation_id=conversation_id, bot_id=bot_id)
+        read = conversation_locked(conversation_id=conversation_id, bot_id=bot_id)
+        locked = read.conversation
+        if bot is not None and bot.pk == bot_id:
+            locked.bot = bot
         if sender == Message.Sender.AI and locked.status in (
             Conversation.Status.QUEUED,
             Conversation.Status.WITH_AGENT,
@@ -169,9 +214,13 @@ def message_post(
             confidence=confidence,
             sent_at=sent_at,
             decision=None if isinstance(decided, decisions.Scored) else decided,
+            has_customer_turns=read.has_customer_turns,
+            has_handoffs=read.has_handoffs,
         )
         if isinstance(decided, decisions.Scored):  # it hands off
-            message.decision = decisions.decision_act(conversation=locked, scored=decided)
+            message.decision = decisions.decision_act(
+                conversation=locked, scored=decided, has_handoffs=read.has_handoffs
+            )
             message.save(update_fields=["decision"])
         return message
 

@@ -85,7 +85,7 @@ def webhook_on_handoff_claimed(handoff: Handoff) -> None:
     )
 
 
-def webhook_on_message_stored(message: Message) -> None:
+def webhook_on_message_stored(*, message: Message, has_handoffs: bool | None = None) -> None:
     if message.sender != Message.Sender.AGENT:
         return
     webhook_enqueue(

@@ -50,14 +50,15 @@ class BotClient:
 
 @pytest.fixture(autouse=True)
 def cached_state_forgotten() -> Iterator[None]:
-    """The policy and the recent capacity are cached across requests; each test starts from
-    its own database."""
+    """The policy, the routing and the recent capacity are cached across requests; each test
+    starts from its own database."""
     from django.core.cache import cache
 
+    from escalation import team_routing
     from escalation.capacity import RECENT_CAPACITY_KEY
     from escalation.models import TriggerPolicy
 
-    keys = [TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY]
+    keys = [TriggerPolicy.CACHE_KEY, RECENT_CAPACITY_KEY, team_routing.CACHE_KEY]
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)

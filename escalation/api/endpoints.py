@@ -146,6 +146,7 @@ def post_message(
         message, created = turns.message_post(
             conversation_id=conversation_id,
             bot_id=request_bot(request).pk,
+            bot=request_bot(request),
             external_id=payload.external_id,
             sender=payload.sender,
             text=payload.text,

@@ -94,7 +94,7 @@ def chat_agent_typing(conversation_id: int, *, name: str) -> None:
     chat_push(conversation_id, html)
 
 
-def chat_on_message_stored(message: Message) -> None:
+def chat_on_message_stored(*, message: Message, has_handoffs: bool | None = None) -> None:
     if message.conversation.channel != CHANNEL:
         return
     conversation_id, message_pk = message.conversation_id, message.pk

@@ -104,3 +104,23 @@ def test_no_rule_matching_falls_back_to_the_default_team(bot_client: BotClient) 
     )
 
     assert Handoff.objects.get(conversation_id=cid).team == default
+
+
+def test_a_rule_added_after_a_handoff_routes_the_next_one(bot_client: BotClient) -> None:
+    """The rules and the default team are cached (team_routing.routing_current): saving a rule
+    or a team drops them."""
+
+    def escalate(external_id: str) -> Handoff:
+        cid = bot_client.open_conversation(external_id)["id"]
+        bot_client.post(
+            f"/conversations/{cid}/messages",
+            {"external_id": "m1", "sender": "customer", "text": "Can I talk to a real person?"},
+        )
+        return Handoff.objects.get(conversation_id=cid)
+
+    assert escalate("c-1").team is None
+    default = TeamFactory(slug="general", is_default=True)
+    assert escalate("c-2").team == default
+    vip = TeamFactory(slug="vip")
+    TriggerPolicy.current().routing_rules.create(trigger_kind="human_requested", team=vip)
+    assert escalate("c-3").team == vip

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from escalation.models import Message, TriggerPolicy
 from tests.conftest import BotClient
+from tests.support.factories import TeamFactory
 
 
 def post_message(bot_client: BotClient, conversation_id: int, **body: object) -> Any:
@@ -260,16 +261,40 @@ def test_a_policy_change_applies_to_the_next_turn(bot_client: BotClient) -> None
 def test_an_escalating_turn_runs_a_fixed_number_of_queries(
     bot_client: BotClient, django_assert_num_queries: Any
 ) -> None:
-    """The turn as above, scored once; then routed once (the rules, the default team), one
+    """The turn as above (its customer read with the conversation), scored once; then the
+    AI's actions, read once for the routing, the summary and the snapshot; routed once (the
+    rules and the default team come from the cache: an earlier handoff filled it); one
     estimate of the routed team's capacity (its agents' load, its queue) for both the notice
-    and the wait, the customer's identity, the summary (customer turns, actions, an earlier
-    hand-back's note), the actions' snapshot, the handoff, the conversation queued, its line
-    in the transcript, the bot (its webhook), and the decision kept with the turn: in the
-    turn's transaction, under its lock."""
+    and the wait; the handoff, the conversation queued, its line in the transcript, and the
+    decision kept with the turn: in the turn's transaction, under its lock. The summary
+    quotes the customer's turns as the scoring read them; a conversation that never had a
+    case has no hand-back note to look for; the bot (its webhook) is the request's."""
+    earlier = bot_client.open_conversation("c-0")
+    post_message(bot_client, earlier["id"], text="Can I talk to a real person, please?")
     conversation = bot_client.open_conversation()
     post_message(bot_client, conversation["id"], external_id="m0")
 
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(12):
+        response = post_message(
+            bot_client,
+            conversation["id"],
+            external_id="m1",
+            text="Can I talk to a real person, please?",
+        )
+
+    assert response.json()["decision"]["escalate"] is True
+
+
+def test_the_first_escalation_after_a_routing_change_reads_the_rules(
+    bot_client: BotClient, django_assert_num_queries: Any
+) -> None:
+    """As above, with the routing's cache just dropped (a rule or a team was saved): the rules
+    and the default team are read, two queries more."""
+    conversation = bot_client.open_conversation()
+    post_message(bot_client, conversation["id"], external_id="m0")
+    TeamFactory()  # saving a team drops the routing's cache
+
+    with django_assert_num_queries(14):
         response = post_message(
             bot_client,
             conversation["id"],
