@@ -3,6 +3,8 @@ console's templates, swapped out-of-band by id in every browser that should see 
 events reach these after commit (subscribed in apps.py); the console's own screens send the
 rest (viewers, agents typing)."""
 
+from typing import Any
+
 from django.template.loader import render_to_string
 
 from agents_console import queue
@@ -23,8 +25,7 @@ QUEUE_EVENT_TYPE = "console.queue"
 
 
 def group_send(groups: list[str], html: str) -> None:
-    for group in groups:
-        outage_safe.group_send(group, {"type": EVENT_TYPE, "html": html})
+    outage_safe.group_send_all([(group, {"type": EVENT_TYPE, "html": html}) for group in groups])
 
 
 def queue_row_html(handoff: Handoff) -> str:
@@ -33,9 +34,13 @@ def queue_row_html(handoff: Handoff) -> str:
     )
 
 
+def queue_pushes(handoff: Handoff, html: str, *, alert: str = "") -> list[tuple[str, Any]]:
+    event = {"type": QUEUE_EVENT_TYPE, "html": html, "alert": alert}
+    return [(group, event) for group in queue.handoff_groups(handoff)]
+
+
 def queue_send(handoff: Handoff, html: str, *, alert: str = "") -> None:
-    for group in queue.handoff_groups(handoff):
-        outage_safe.group_send(group, {"type": QUEUE_EVENT_TYPE, "html": html, "alert": alert})
+    outage_safe.group_send_all(queue_pushes(handoff, html, alert=alert))
 
 
 def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
@@ -55,7 +60,6 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
             alert = render_to_string("agents_console/_nav.html#alert-oob", {"new_handoff": handoff})
     else:
         html = f'<li id="handoff-{handoff.pk}" hx-swap-oob="delete"></li>'
-    queue_send(handoff, html, alert=alert)
     owner_id = handoff.claimed_by_id if handoff.status == Handoff.Status.CLAIMED else None
     case_html = {
         role: render_to_string(
@@ -63,14 +67,18 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
         )
         for role, is_owner in (("owner_html", True), ("others_html", False))
     }
-    outage_safe.group_send(
-        queue.case_group(handoff.conversation_id),
-        {"type": CASE_EVENT_TYPE, "owner_id": owner_id, **case_html},
+    case_event = {"type": CASE_EVENT_TYPE, "owner_id": owner_id, **case_html}
+    outage_safe.group_send_all(
+        [
+            *queue_pushes(handoff, html, alert=alert),
+            (queue.case_group(handoff.conversation_id), case_event),
+        ]
     )
 
 
-def handoff_created(*, handoff: Handoff) -> None:
-    handoff_changed(handoff.pk, is_new=True)
+def handoff_created(handoff_id: int) -> None:
+    """A new case: every queue that should show it gains its row and the new-case alert."""
+    handoff_changed(handoff_id, is_new=True)
 
 
 def handoff_moved(*, handoff: Handoff) -> None:

@@ -121,13 +121,19 @@ def fcr_judge(facts: FirstContactFacts) -> tuple[bool | None, str]:
 # ------------------------------------------------------------------------------------------
 
 
-def outcome_start(*, handoff: Handoff) -> HandoffOutcome:
-    """Record what is only knowable when the handoff is created: was anyone there to take it."""
-    available = AgentProfile.objects.filter(presence=AgentProfile.Presence.AVAILABLE).exists()
+def agents_available_now() -> bool:
+    return AgentProfile.objects.filter(presence=AgentProfile.Presence.AVAILABLE).exists()
+
+
+def outcome_start(*, handoff: Handoff, agents_available: bool | None = None) -> HandoffOutcome:
+    """Record what is only knowable when the handoff is created: was anyone there to take it
+    (`agents_available`, when it was asked then; else now)."""
+    if agents_available is None:
+        agents_available = agents_available_now()
     outcome, _ = HandoffOutcome.objects.get_or_create(
         handoff=handoff,
         defaults={
-            "agents_available_at_handoff": available,
+            "agents_available_at_handoff": agents_available,
             "trigger_kind": trigger_kind_of(triggers=handoff.triggers),
             "first_soft_signal_at": _first_soft_signal_at(handoff),
         },

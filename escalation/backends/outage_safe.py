@@ -22,13 +22,25 @@ UNREACHABLE = (kombu.exceptions.OperationalError, redis.exceptions.RedisError, O
 
 
 def group_send(group: str, message: dict[str, Any]) -> None:
+    group_send_all([(group, message)])
+
+
+def group_send_all(pushes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Each (group, message) in order, in one trip to the event loop: outside one (a Celery
+    worker), async_to_sync starts a loop per call, and the Redis layer a connection per loop."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not pushes:
         return
+
+    async def send_all() -> None:
+        for group, message in pushes:
+            await layer.group_send(group, message)
+
     try:
-        async_to_sync(layer.group_send)(group, message)
+        async_to_sync(send_all)()
     except UNREACHABLE as exc:
-        logger.warning("push to %s not sent, the channel layer is unreachable: %s", group, exc)
+        groups = [group for group, _ in pushes]
+        logger.warning("push to %s not sent, the channel layer is unreachable: %s", groups, exc)
 
 
 def task_send(task: Any, *args: Any, countdown: float | None = None) -> None:
