@@ -8,7 +8,7 @@ class AgentsConsoleConfig(AppConfig):
     verbose_name = "Agent console"
 
     def ready(self) -> None:
-        from agents_console import audit, broadcast, tasks
+        from agents_console import audit, broadcast
 
         # Inside the state change's transaction, not on commit: the audit line is part of the
         # change it records, committed or rolled back with it.
@@ -18,7 +18,7 @@ class AgentsConsoleConfig(AppConfig):
         events.subscribe(events.CUSTOMER_ERASING, audit.customer_erase, on_commit=False)
 
         events.subscribe(events.MESSAGE_STORED, broadcast.message_stored)
-        events.subscribe(events.HANDOFF_CREATED, tasks.handoff_created_queue)
+        events.subscribe(events.HANDOFF_CREATED, broadcast.handoff_created)
         events.subscribe(events.HANDOFF_SUMMARY_WRITTEN, broadcast.handoff_summary_written)
         for moved in (events.HANDOFF_CLAIMED, events.HANDOFF_RESOLVED, events.HANDOFF_RETURNED):
             events.subscribe(moved, broadcast.handoff_moved)

@@ -43,16 +43,20 @@ def queue_send(handoff: Handoff, html: str, *, alert: str = "") -> None:
     outage_safe.group_send_all(queue_pushes(handoff, html, alert=alert))
 
 
-def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
-    """A handoff was created, claimed, resolved or returned: queues gain or lose its row, and
-    everyone on its case screen sees its new status."""
+def handoff_changed(handoff_id: int) -> None:
+    """A handoff was claimed, resolved or returned: read as it is now, and shown so."""
     handoff = (
         Handoff.objects.select_related("conversation__customer", "team", "claimed_by")
         .filter(pk=handoff_id)
         .first()
     )
-    if handoff is None:
-        return
+    if handoff is not None:
+        handoff_show(handoff)
+
+
+def handoff_show(handoff: Handoff, *, is_new: bool = False) -> None:
+    """Queues gain or lose its row, and everyone on its case screen sees its new status; a new
+    one (`is_new`) is also announced. The pushes leave in one trip to the channel layer."""
     alert = ""
     if handoff.status == Handoff.Status.QUEUED:
         html = queue_row_html(handoff)
@@ -76,9 +80,11 @@ def handoff_changed(handoff_id: int, *, is_new: bool = False) -> None:
     )
 
 
-def handoff_created(handoff_id: int) -> None:
-    """A new case: every queue that should show it gains its row and the new-case alert."""
-    handoff_changed(handoff_id, is_new=True)
+def handoff_created(*, handoff: Handoff) -> None:
+    """Shown as its transaction committed it, from the handoff the domain made (its
+    conversation's customer and its team attached, handoff.handoff_create), without reading
+    it again: nothing else can have changed it before the commit this runs after."""
+    handoff_show(handoff, is_new=True)
 
 
 def handoff_moved(*, handoff: Handoff) -> None:

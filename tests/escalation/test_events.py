@@ -34,7 +34,7 @@ def test_a_new_handoff_is_announced_before_its_summary_is_asked_for(
     assert reaction_names(callbacks) == [
         "message_stored",  # the console: the "Handed off" line
         "webhook_deliver_queue",  # the bot's handoff.created
-        "handoff_created_queue",  # the console: the queue row and the alert (a task)
+        "handoff_created",  # the console: the queue row and the alert
         "after_handoff_created",  # the surveys: was anyone there to take it (a task)
         "handoff_summary_write_queue",
     ]
