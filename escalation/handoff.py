@@ -114,7 +114,7 @@ def handoff_create(
             sender=Message.Sender.SYSTEM,
             text="Handed off to a human agent.",
             sent_at=now,
-            has_handoffs=has_handoffs,  # no case screen is open before this one commits
+            has_handoffs=has_handoffs,  # as before this case: its own screen is not open yet
         )
         events.handoff_created(handoff)
         return handoff

@@ -322,3 +322,39 @@ def test_an_escalating_turn_is_scored_once(bot_client: BotClient, monkeypatch: A
 
     assert response.json()["decision"]["escalate"] is True
     assert calls == ["Can I talk to a person?"]
+
+
+def test_an_escalating_turns_summary_is_the_one_its_stored_transcript_gives(
+    bot_client: BotClient,
+) -> None:
+    """The summary quotes the customer's turns as the scoring read them (secrets masked as
+    stored), the same summary a fresh read of the transcript writes."""
+    from escalation.models import Conversation, Handoff
+    from escalation.summary import summary_write
+
+    cid = bot_client.open_conversation()["id"]
+    post_message(bot_client, cid, external_id="m0", text="My card 4111 1111 1111 1111 failed")
+    post_message(bot_client, cid, external_id="m1", sender="ai", text="Sorry!", confidence=0.9)
+    post_message(bot_client, cid, external_id="m2", text="Can I talk to a real person, please?")
+
+    handoff = Handoff.objects.get(conversation_id=cid)
+    assert "4111 1111" not in handoff.summary
+    assert handoff.summary == summary_write(conversation=Conversation.objects.get(pk=cid))
+
+
+def test_an_escalation_after_a_hand_back_keeps_the_agents_note(bot_client: BotClient) -> None:
+    from escalation.handoff import handoff_claim, handoff_hand_back
+    from escalation.models import Handoff
+    from tests.support.factories import agent_user
+
+    cid = bot_client.open_conversation()["id"]
+    post_message(bot_client, cid, external_id="m0", text="Can I talk to a real person, please?")
+    agent = agent_user()
+    first = handoff_claim(handoff=Handoff.objects.get(conversation_id=cid), agent=agent)
+    handoff_hand_back(handoff=first, agent=agent, note="Refund already issued.")
+
+    post_message(bot_client, cid, external_id="m1", text="I want to talk to a human agent now")
+
+    second = Handoff.objects.filter(conversation_id=cid).latest("pk")
+    assert second.pk != first.pk
+    assert "(Handed back earlier with: Refund already issued.)" in second.summary
