@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from escalation.detectors import lexicons
+from escalation.detectors import lexicons, restatement
 
 LOW_CONFIDENCE = "low_confidence"
 HUMAN_REQUESTED = "human_requested"
@@ -130,7 +130,7 @@ def reask_count(turns: Sequence[Turn], *, threshold: float) -> tuple[int, str]:
     for turn in turns:
         if turn.sender == "customer":
             for earlier in asked:
-                signal = lexicons.is_restatement(earlier, turn.text, threshold=threshold)
+                signal = restatement.is_restatement(earlier, turn.text, threshold=threshold)
                 if signal.fired:
                     count += 1
                     evidence = f're-asked after an answer: "{_clip(turn.text)}"'

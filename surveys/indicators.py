@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agents_console.models import AuditEvent
-from escalation.detectors.lexicons import DEFAULT_REPEAT_THRESHOLD, is_restatement, similarity
+from escalation.detectors.restatement import DEFAULT_REPEAT_THRESHOLD, is_restatement, similarity
 from escalation.models import AgentProfile, Conversation, Customer, Handoff, Message
 from surveys.models import HandoffOutcome, Survey
 

@@ -558,6 +558,8 @@ SOURCES: tuple[Source, ...] = (
                 ),
                 "sgd",
                 human_request=labels(()),
+                # Calm task talk (booking, asking, confirming): what distress must not fire on.
+                distress=labels(()),
                 repeat=True,
             ),
         ),

@@ -16,11 +16,10 @@ from typing import Literal, cast
 
 from escalation.detectors.lexicons import (
     DEFAULT_DISTRESS_THRESHOLD,
-    DEFAULT_REPEAT_THRESHOLD,
     detect_distress,
     detect_human_request,
-    is_restatement,
 )
+from escalation.detectors.restatement import DEFAULT_REPEAT_THRESHOLD, is_restatement
 
 __all__ = [
     "DetectorKind",
