@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from escalation.bench import data, inprocess, load
+from escalation.bench import data, encoding, inprocess, load
 from escalation.bench.report import Figure, Report
 from escalation.models import Message
 from escalation.processes import celery_worker, daphne_server, database_url
@@ -140,6 +140,9 @@ def run(plan: Plan, say: Callable[[str], None]) -> Report:
                 "messages": Message.objects.count(),
                 "conversations": plan.scale_conversations,
             }
+
+        say("sentence encoder")
+        report.add(*(phase(report, "encoder", encoding.figures) or []))
 
         say("trigger evaluation")
         figure = phase(

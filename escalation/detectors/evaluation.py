@@ -1,9 +1,9 @@
 """Measure the text detectors against labelled JSON-lines corpora.
 
 Each line is an object: ``{"text", "label"}`` for human requests and distress, ``{"a", "b",
-"label"}`` for repeats; an optional ``subset`` groups rows, and other fields are ignored. Results
-are precision, recall and F1, pooled and per subset. No Django here: the management command passes
-in the thresholds it reads from the trigger policy.
+"label"}`` for repeats; an optional ``subset`` (or, in the training corpus, ``source``) groups
+rows, and other fields are ignored. Results are precision, recall and F1, pooled and per group.
+No Django here: the management command passes in the thresholds it reads from the policy.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def evaluate_rows(
             repeat_threshold=repeat_threshold,
         )
         report.pooled.add(predicted=predicted, actual=actual)
-        subset = row.get("subset")
+        # The training corpus names its groups "source" (build_training_data).
+        subset = row.get("subset") or row.get("source")
         if isinstance(subset, str) and subset:
             report.subsets.setdefault(subset, Metrics()).add(predicted=predicted, actual=actual)
     return report

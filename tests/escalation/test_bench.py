@@ -27,6 +27,10 @@ FIGURES = {
     "server_memory_mb",
     "sockets_closed_settle_s",
     "trigger_evaluations_per_second",
+    "encoder_load_s",
+    "encoder_added_mb",
+    "encode_p50_ms",
+    "encode_p99_ms",
     "soak_messages_lost",
     "soak_server_memory_mb",
 }

@@ -57,6 +57,17 @@ def test_evaluate_file_human_requests_per_subset(tmp_path: Path) -> None:
     assert report.subsets["mail"].true_negatives == 1
 
 
+def test_training_corpus_rows_are_grouped_by_their_source() -> None:
+    rows = [
+        {"text": "agent please", "label": True, "source": "rasa_demo"},
+        {"text": "where is my parcel", "label": False, "source": "sgd"},
+        {"text": "I want a representative", "label": True, "subset": "chat", "source": "sgd"},
+    ]
+    report = evaluate_rows("human_request", rows)
+    assert set(report.subsets) == {"rasa_demo", "sgd", "chat"}
+    assert report.subsets["sgd"].true_negatives == 1
+
+
 def test_evaluate_rows_uses_the_given_thresholds() -> None:
     rows: list[dict[str, object]] = [
         {"text": "this is a bit annoying", "label": True},
