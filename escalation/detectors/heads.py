@@ -26,7 +26,6 @@ class Head:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.weights = np.asarray(spec["weights"], dtype=np.float32)
         self.bias = float(spec["bias"])
-        self.report: dict[str, Any] = spec["leave_one_source_out"]
 
     def probability(self, features: npt.NDArray[np.float32]) -> float:
         logit = float(features @ self.weights) + self.bias

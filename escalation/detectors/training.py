@@ -43,6 +43,8 @@ REGULARISATION = 1.0  # scikit-learn's C; the same for the three heads
 RELAXED_DISTRESS = 0.35
 CALM_RATE = 0.01
 CALM_REGISTERS = frozenset({"chat", "voice", "synthetic"})
+# How far below the 0.5 point (logit 0) the relaxed threshold lies, in logits.
+RELAXED_MARGIN = math.log((1 - RELAXED_DISTRESS) / RELAXED_DISTRESS)
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,10 @@ def _threshold(
         threshold = max(threshold, float(min(reaching)) if reaching else float(scores.max()))
     if calm is None or not calm.any():
         return threshold
-    relaxed_margin = math.log(0.5 / 0.5) - math.log(RELAXED_DISTRESS / (1 - RELAXED_DISTRESS))
-    return max(threshold, float(np.quantile(scores[calm], 1 - CALM_RATE)) + relaxed_margin)
+    # Just above the calm score ranked one past the allowed share, so that share at most fires.
+    ranked = np.sort(scores[calm])[::-1]
+    calm_top = float(ranked[int(CALM_RATE * len(ranked))]) + 1e-9
+    return max(threshold, calm_top + RELAXED_MARGIN)
 
 
 def _baseline(head: str, features: Matrix) -> npt.NDArray[np.float32] | None:
@@ -252,11 +256,7 @@ def train(corpus: Path, log: Callable[[str], None]) -> dict[str, Any]:
             },
         }
         if calm is not None:
-            relaxed = (
-                threshold
-                - math.log(0.5 / 0.5)
-                + math.log(RELAXED_DISTRESS / (1 - RELAXED_DISTRESS))
-            )
+            relaxed = threshold - RELAXED_MARGIN
             rate = float((out_of_source[calm] >= relaxed).mean())
             heads[head]["calm_fired_when_relaxed"] = {
                 "rows": int(calm.sum()),
