@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_handoff_into_an_empty_queue_is_recorded(
-    django_capture_on_commit_callbacks: Any,
+    django_capture_on_commit_callbacks: Any, eager_celery: None
 ) -> None:
     conversation = ConversationFactory()
     with django_capture_on_commit_callbacks(execute=True):
@@ -28,7 +28,7 @@ def test_handoff_into_an_empty_queue_is_recorded(
 
 
 def test_handoff_with_an_available_agent_is_recorded(
-    django_capture_on_commit_callbacks: Any,
+    django_capture_on_commit_callbacks: Any, eager_celery: None
 ) -> None:
     AgentProfile.objects.create(user=agent_user(), presence=AgentProfile.Presence.AVAILABLE)
     with django_capture_on_commit_callbacks(execute=True):
