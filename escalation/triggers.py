@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from escalation.detectors import lexicons, restatement
+from escalation.detectors import distress as distress_detector
+from escalation.detectors import human_request, restatement
 
 LOW_CONFIDENCE = "low_confidence"
 HUMAN_REQUESTED = "human_requested"
@@ -78,7 +79,7 @@ def low_confidence(*, confidence: float | None, threshold: float) -> TriggerResu
 
 
 def human_requested(*, text: str) -> TriggerResult:
-    signal = lexicons.detect_human_request(text)
+    signal = human_request.detect_human_request(text)
     return TriggerResult(HUMAN_REQUESTED, signal.fired, signal.score, None, signal.evidence)
 
 
@@ -147,7 +148,7 @@ def distress(*, turns: Sequence[Turn], thresholds: Thresholds) -> TriggerResult:
     latest = next((t for t in reversed(turns) if t.sender == "customer"), None)
     if latest is None:
         return TriggerResult(DISTRESS, False, 0.0, thresholds.distress, "no customer message")
-    signal = lexicons.detect_distress(latest.text, threshold=thresholds.distress)
+    signal = distress_detector.detect_distress(latest.text, threshold=thresholds.distress)
     if signal.fired:
         return TriggerResult(DISTRESS, True, signal.score, thresholds.distress, signal.evidence)
     reasks, evidence = reask_count(turns, threshold=thresholds.repeat_similarity)

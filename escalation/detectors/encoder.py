@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DIMENSION", "MODEL_ID", "Vector", "encode", "encode_many", "load"]
+__all__ = ["DIMENSION", "MODEL_ID", "Vector", "encode", "encode_many", "load", "word_shares"]
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSION = 384
@@ -53,16 +54,20 @@ class _Encoder:
         # Masked padding does not change the vector: none is needed for one text per run.
         self.tokenizer.no_padding()
 
-    def run(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        encodings = self.tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    def tokens(self, text: str) -> tuple[Any, npt.NDArray[np.float32]]:
+        """The tokenizer's encoding of ``text`` and each token's share of its unit vector: the
+        mean over tokens, divided by the mean's length, so the shares sum to the vector."""
+        encoding = self.tokenizer.encode(text)
+        ids = np.array([encoding.ids], dtype=np.int64)
+        mask = np.array([encoding.attention_mask], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self.session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        hidden = self.session.run(None, feeds)[0][0]
+        mean = hidden.mean(axis=0)
+        shares = hidden / (len(hidden) * max(float(np.linalg.norm(mean)), 1e-12))
+        return encoding, shares.astype(np.float32)
+
+    def run(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return np.stack([self.tokens(text)[1].sum(axis=0) for text in texts])
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +82,25 @@ def encode(text: str) -> Vector:
     vector = load().run([text])[0]
     vector.setflags(write=False)
     return vector
+
+
+def word_shares(text: str) -> tuple[list[tuple[int, int]], npt.NDArray[np.float32]]:
+    """Each word of ``text`` (its character span) and its share of ``encode(text)``; the shares
+    of the start and end markers are left out. A linear head's score of the message is then a
+    sum over its words, which is how a fired detector names the words that decided."""
+    encoding, shares = load().tokens(text)
+    spans: dict[int, list[int]] = {}
+    words: dict[int, npt.NDArray[np.float32]] = {}
+    for index, (word, (start, end)) in enumerate(
+        zip(encoding.word_ids, encoding.offsets, strict=True)
+    ):
+        if word is None:
+            continue
+        span = spans.setdefault(word, [start, end])
+        span[1] = end
+        words[word] = words.get(word, 0) + shares[index]
+    order = sorted(words)
+    return [(spans[w][0], spans[w][1]) for w in order], np.stack([words[w] for w in order])
 
 
 def encode_many(texts: Sequence[str]) -> npt.NDArray[np.float32]:

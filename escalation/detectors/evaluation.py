@@ -14,11 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, cast
 
-from escalation.detectors.lexicons import (
-    DEFAULT_DISTRESS_THRESHOLD,
-    detect_distress,
-    detect_human_request,
-)
+from escalation.detectors.distress import DEFAULT_DISTRESS_THRESHOLD, detect_distress
+from escalation.detectors.human_request import detect_human_request
 from escalation.detectors.restatement import DEFAULT_REPEAT_THRESHOLD, is_restatement
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-__all__ = ["Signal"]
+__all__ = ["Signal", "quote"]
 
 
 @dataclass(frozen=True)
@@ -10,3 +10,12 @@ class Signal:
     fired: bool
     score: float
     evidence: str  # what an agent reads on the case screen: the words or figures that decided
+    negated: bool = False  # the words ask for the opposite ("no need for a person")
+
+
+def quote(text: str, limit: int = 80) -> str:
+    """A message as evidence quotes it: one line, cut at ``limit`` characters."""
+    snippet = " ".join(text.split())
+    if len(snippet) > limit:
+        snippet = snippet[: limit - 1].rstrip() + "\u2026"
+    return f'"{snippet}"'

@@ -4,11 +4,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from escalation import capacity
+from escalation import capacity, triggers
 from escalation.capacity import Capacity, capacity_estimate, soft_thresholds, wait_estimate
 from escalation.decisions import verdict_reach
 from escalation.models import AgentProfile, Handoff, TriggerPolicy
-from escalation.triggers import TriggerResult
+from escalation.triggers import TriggerResult, Turn
 from tests.support.factories import HandoffFactory, agent_user
 
 SOFT = TriggerResult("low_confidence", True, 0.8, 0.5, "AI confidence 0.20")
@@ -170,3 +170,16 @@ def test_a_policy_cached_by_another_request_meanwhile_is_cleared_on_commit(
         cache.set(TriggerPolicy.CACHE_KEY, TriggerPolicy(pk=1))  # read before the commit
 
     assert TriggerPolicy.current().low_confidence_threshold == 0.42
+
+
+def test_with_agents_idle_a_calm_first_message_about_a_late_parcel_is_not_distress(
+    db: None,
+) -> None:
+    idle = soft_thresholds(policy=TriggerPolicy.current(), capacity=make_capacity())
+    assert idle.distress < TriggerPolicy.current().distress_threshold  # relaxed
+
+    calm = [Turn("customer", "My parcel still hasn't arrived, can you check where it is?")]
+    angry = [Turn("customer", "This is ridiculous, my parcel STILL hasn't arrived!!!")]
+
+    assert not triggers.distress(turns=calm, thresholds=idle).fired
+    assert triggers.distress(turns=angry, thresholds=idle).fired

@@ -36,6 +36,9 @@ def test_low_confidence_holds_at_or_above_the_threshold() -> None:
         "je veux parler à un conseiller",
         "ich möchte mit einem Mitarbeiter sprechen",
         "quero falar com um atendente",
+        "human agent now pls",
+        "put me through to billing",
+        "representative needed urgently",
     ],
 )
 def test_human_requested_fires_on_the_first_ask(text: str) -> None:

@@ -306,16 +306,16 @@ def test_the_first_escalation_after_a_routing_change_reads_the_rules(
 
 
 def test_an_escalating_turn_is_scored_once(bot_client: BotClient, monkeypatch: Any) -> None:
-    from escalation.detectors import lexicons
+    from escalation.detectors import human_request
 
-    detect = lexicons.detect_human_request
+    detect = human_request.detect_human_request
     calls: list[str] = []
 
     def counted(text: str) -> Any:
         calls.append(text)
         return detect(text)
 
-    monkeypatch.setattr(lexicons, "detect_human_request", counted)
+    monkeypatch.setattr(human_request, "detect_human_request", counted)
     conversation = bot_client.open_conversation()
 
     response = post_message(bot_client, conversation["id"], text="Can I talk to a person?")

@@ -1,12 +1,6 @@
-import time
-
 import pytest
 
-from escalation.detectors.lexicons import (
-    DEFAULT_DISTRESS_THRESHOLD,
-    detect_distress,
-    detect_human_request,
-)
+from escalation.detectors.lexicons import detect_human_request
 
 # --- human requests -------------------------------------------------------------------------
 
@@ -115,78 +109,6 @@ def test_human_request_ignores_mentions_and_negations(text: str) -> None:
 def test_human_request_reports_negation_as_evidence() -> None:
     signal = detect_human_request("I don't want to talk to an agent")
     assert not signal.fired
+    assert signal.negated
     assert "negated" in signal.evidence
-
-
-# --- distress -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "This is ridiculous, third time I'm asking!!!",
-        "THIS IS THE WORST SERVICE I HAVE EVER HAD",
-        "what the fuck is wrong with your app",
-        "I want my damn money back",
-        "you are useless",
-        "complete waste of time",
-        "I'm fed up with this",
-        "totally unacceptable, still not fixed after two weeks",
-        "nobody helps me here",
-        "I am so angry right now",
-        "I'm really upset and worried about my money",
-    ],
-)
-def test_distress_fires_on_frustration(text: str) -> None:
-    signal = detect_distress(text)
-    assert signal.fired, signal
-    assert signal.score >= DEFAULT_DISTRESS_THRESHOLD
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "How do I change my delivery address?",
-        "Thanks, that was really helpful!",
-        "not bad at all, thank you",
-        "Can I get a refund for my last order?",
-        "I need help with my PIN",
-        "OK",
-        "",
-    ],
-)
-def test_distress_stays_quiet_on_neutral_or_happy_messages(text: str) -> None:
-    assert not detect_distress(text).fired
-
-
-def test_distress_threshold_is_respected() -> None:
-    text = "this is a bit annoying"
-    score = detect_distress(text).score
-    assert detect_distress(text, threshold=score).fired
-    assert not detect_distress(text, threshold=min(1.0, score + 0.01)).fired
-
-
-def test_distress_evidence_names_the_cue() -> None:
-    assert "profanity" in detect_distress("this fucking app").evidence
-    assert "capitals" in detect_distress("WHY IS NOTHING WORKING HERE").evidence
-
-
-def test_distress_scores_stay_in_range() -> None:
-    for text in ["FUCK THIS SHIT!!! WORST EVER, USELESS, RIDICULOUS", "hello"]:
-        assert 0.0 <= detect_distress(text).score <= 1.0
-
-
-# --- speed ----------------------------------------------------------------------------------
-
-
-def test_detectors_are_fast_enough_for_live_conversations() -> None:
-    turns = [f"message number {n}: my transfer is still pending, please help" for n in range(30)]
-    detect_distress("warm up the lexicon")
-    started = time.perf_counter()
-    for text in turns:
-        detect_human_request(text)
-        detect_distress(text)
-    elapsed = time.perf_counter() - started
-    # Uncached first calls on 30 turns must stay well under the 0.5 ms-per-conversation budget
-    # once cached; this bounds the cold path generously so slow CI machines pass.
-    assert elapsed < 0.5
+    assert not detect_human_request("where is my parcel").negated

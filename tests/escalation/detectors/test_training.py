@@ -117,3 +117,25 @@ def test_the_threshold_meets_its_precision_floor_and_spares_calm_messages() -> N
     held = _threshold(scores, labels, calm)
     assert (scores[calm] >= held - RELAXED_MARGIN).mean() <= CALM_RATE
     assert held > best
+
+
+def test_human_requests_are_validated_as_shipped_with_the_rules_beside_the_head(
+    corpus: Path,
+) -> None:
+    """The folds score the head with the rules' verdicts joined in (a rule that fires wins, a
+    negation vetoes), and report the head alone and the rules alone beside it."""
+    from escalation.detectors.training import Rules
+
+    rules = Rules.of(
+        ["put me through to someone", "I don't want to talk to an agent", "where is my card"]
+    )
+    assert rules.fired.tolist() == [True, False, False]
+    assert rules.negated.tolist() == [False, True, False]
+    combined = rules.combine(np.array([-5.0, 5.0, 1.5]))
+    assert combined[0] > 1e5 and combined[1] < -1e5 and combined[2] == 1.5
+
+    report = train(corpus, log=lambda line: None)
+    loso = report["heads"]["human_request"]["leave_one_source_out"]
+    assert all(f["head_f1"] is not None and f["baseline_f1"] is not None for f in loso["folds"])
+    assert loso["head_alone_mean_f1"] is not None
+    assert report["heads"]["distress"]["leave_one_source_out"]["head_alone_mean_f1"] is None
