@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from escalation.detectors import lexicons, restatement
+from escalation.detectors.encoder import Vector
 
 LOW_CONFIDENCE = "low_confidence"
 HUMAN_REQUESTED = "human_requested"
@@ -54,6 +55,7 @@ class Turn:
     sender: str  # a Message.Sender value
     text: str
     confidence: float | None = None
+    vector: Vector | None = None  # the stored Message.encoding; None: encoded when compared
 
 
 @dataclass(frozen=True)
@@ -125,17 +127,19 @@ def reask_count(turns: Sequence[Turn], *, threshold: float) -> tuple[int, str]:
     """How many customer turns restate an earlier customer question that the AI had answered in
     between, and the evidence for the latest such re-ask."""
     count, evidence = 0, ""
-    asked: list[str] = []  # customer questions the AI has answered since
-    pending: list[str] = []  # customer turns not yet answered
+    asked: list[Turn] = []  # customer questions the AI has answered since
+    pending: list[Turn] = []  # customer turns not yet answered
     for turn in turns:
         if turn.sender == "customer":
             for earlier in asked:
-                signal = restatement.is_restatement(earlier, turn.text, threshold=threshold)
+                signal = restatement.is_restatement(
+                    earlier.text, turn.text, earlier.vector, turn.vector, threshold=threshold
+                )
                 if signal.fired:
                     count += 1
                     evidence = f're-asked after an answer: "{_clip(turn.text)}"'
                     break
-            pending.append(turn.text)
+            pending.append(turn)
         elif turn.sender == "ai" and pending:
             asked.extend(pending)
             pending = []
