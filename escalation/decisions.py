@@ -208,12 +208,12 @@ def recent_turns(
     unsaved: list[triggers.Turn] = []
     stored = Message.objects.filter(conversation_id=conversation.pk)
     if until is not None and until.pk is None:
-        unsaved = [triggers.Turn(until.sender, until.text, until.confidence)]
+        unsaved = [triggers.Turn(until.sender, until.text, until.confidence, until.encoding)]
     elif until is not None:
         stored = stored.filter(pk__lte=until.pk)
     if conversation.handed_back_at is not None:
         stored = stored.filter(created_at__gt=conversation.handed_back_at)
-    rows = stored.order_by("-pk").values_list("sender", "text", "confidence")
+    rows = stored.order_by("-pk").values_list("sender", "text", "confidence", "encoding")
     latest = [triggers.Turn(*row) for row in rows[: TRANSCRIPT_WINDOW - len(unsaved)]]
     return [*reversed(latest), *unsaved]
 

@@ -98,7 +98,8 @@ def customer_erase(*, customer: Customer) -> Erasure:
         messages = Message.objects.filter(conversation__customer=customer)
         for message in messages.exclude(decision__isnull=True).only("pk", "decision"):
             Message.objects.filter(pk=message.pk).update(decision=json_erase(message.decision))
-        message_count = messages.update(text=ERASED)
+        # The encoding goes with its text: a guess at the text can be checked against it.
+        message_count = messages.update(text=ERASED, encoding=None)
         HeldSignal.objects.filter(conversation__customer=customer).exclude(evidence="").update(
             evidence=ERASED
         )

@@ -56,7 +56,7 @@ def policy_replay(*, policy: TriggerPolicy, days: int = 7) -> ReplayResult:
             conversation_id__in=ids, sender__in=[Message.Sender.CUSTOMER, Message.Sender.AI]
         )
         .order_by("conversation_id", "pk")
-        .values_list("conversation_id", "sender", "text", "confidence")
+        .values_list("conversation_id", "sender", "text", "confidence", "encoding")
     )
     blocked = set(
         AIAction.objects.filter(
@@ -68,7 +68,7 @@ def policy_replay(*, policy: TriggerPolicy, days: int = 7) -> ReplayResult:
     seen: set[int] = set()
     for conversation_id, group in groupby(rows, key=lambda row: row[0]):
         seen.add(conversation_id)
-        turns = [triggers.Turn(sender, text, confidence) for _, sender, text, confidence in group]
+        turns = [triggers.Turn(*row[1:]) for row in group]
         kinds = {r.kind for r in first_escalation(turns, thresholds)}
         if conversation_id in blocked:
             kinds.add(triggers.OUT_OF_SCOPE)

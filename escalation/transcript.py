@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from escalation import events
+from escalation.detectors.encoder import encode
 from escalation.models import Conversation, Message
 from escalation.redaction import secrets_mask
 
@@ -25,10 +26,12 @@ def message_add(
     has_handoffs: bool | None = None,
 ) -> Message:
     """Append a message to the transcript; every message is stored through here, with the
-    secrets in it masked; `decision`, when the turn was decided before it was stored. What the
-    caller read with the conversation, under its lock (turns.conversation_locked), saves asking
-    again: whether the customer has spoken in it yet, and whether it had ever had a case
-    before this transaction (None: not known)."""
+    secrets in it masked, and a customer's with the encoding of its masked text (what the
+    re-ask detector and the repeat indicator compare, so no process encodes it again);
+    `decision`, when the turn was decided before it was stored. What the caller read with the
+    conversation, under its lock (turns.conversation_locked), saves asking again: whether the
+    customer has spoken in it yet, and whether it had ever had a case before this transaction
+    (None: not known)."""
     if sender != Message.Sender.CUSTOMER:
         first_customer_turn = False
     elif has_customer_turns is not None:
@@ -37,11 +40,13 @@ def message_add(
         first_customer_turn = not conversation.messages.filter(
             sender=Message.Sender.CUSTOMER
         ).exists()
+    stored = secrets_mask(text)
     message = Message.objects.create(
         conversation=conversation,
         external_id=external_id,
         sender=sender,
-        text=secrets_mask(text),
+        text=stored,
+        encoding=encode(stored) if sender == Message.Sender.CUSTOMER else None,
         confidence=confidence,
         sent_at=sent_at or timezone.now(),
         agent=agent,

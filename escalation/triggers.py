@@ -10,6 +10,7 @@ from typing import Any
 
 from escalation.detectors import distress as distress_detector
 from escalation.detectors import human_request, restatement
+from escalation.detectors.encoder import Vector
 
 LOW_CONFIDENCE = "low_confidence"
 HUMAN_REQUESTED = "human_requested"
@@ -55,6 +56,7 @@ class Turn:
     sender: str  # a Message.Sender value
     text: str
     confidence: float | None = None
+    vector: Vector | None = None  # the stored Message.encoding; None: encoded when compared
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,8 @@ def low_confidence(*, confidence: float | None, threshold: float) -> TriggerResu
     )
 
 
-def human_requested(*, text: str) -> TriggerResult:
-    signal = human_request.detect_human_request(text)
+def human_requested(*, text: str, vector: Vector | None = None) -> TriggerResult:
+    signal = human_request.detect_human_request(text, vector)
     return TriggerResult(HUMAN_REQUESTED, signal.fired, signal.score, None, signal.evidence)
 
 
@@ -126,17 +128,19 @@ def reask_count(turns: Sequence[Turn], *, threshold: float) -> tuple[int, str]:
     """How many customer turns restate an earlier customer question that the AI had answered in
     between, and the evidence for the latest such re-ask."""
     count, evidence = 0, ""
-    asked: list[str] = []  # customer questions the AI has answered since
-    pending: list[str] = []  # customer turns not yet answered
+    asked: list[Turn] = []  # customer questions the AI has answered since
+    pending: list[Turn] = []  # customer turns not yet answered
     for turn in turns:
         if turn.sender == "customer":
             for earlier in asked:
-                signal = restatement.is_restatement(earlier, turn.text, threshold=threshold)
+                signal = restatement.is_restatement(
+                    earlier.text, turn.text, earlier.vector, turn.vector, threshold=threshold
+                )
                 if signal.fired:
                     count += 1
                     evidence = f're-asked after an answer: "{_clip(turn.text)}"'
                     break
-            pending.append(turn.text)
+            pending.append(turn)
         elif turn.sender == "ai" and pending:
             asked.extend(pending)
             pending = []
@@ -148,7 +152,9 @@ def distress(*, turns: Sequence[Turn], thresholds: Thresholds) -> TriggerResult:
     latest = next((t for t in reversed(turns) if t.sender == "customer"), None)
     if latest is None:
         return TriggerResult(DISTRESS, False, 0.0, thresholds.distress, "no customer message")
-    signal = distress_detector.detect_distress(latest.text, threshold=thresholds.distress)
+    signal = distress_detector.detect_distress(
+        latest.text, latest.vector, threshold=thresholds.distress
+    )
     if signal.fired:
         return TriggerResult(DISTRESS, True, signal.score, thresholds.distress, signal.evidence)
     reasks, evidence = reask_count(turns, threshold=thresholds.repeat_similarity)
@@ -172,7 +178,11 @@ def triggers_for_customer_turn(
     *, turns: Sequence[Turn], thresholds: Thresholds
 ) -> list[TriggerResult]:
     """A customer turn can ask for a person or show distress."""
-    return [human_requested(text=turns[-1].text), distress(turns=turns, thresholds=thresholds)]
+    latest = turns[-1]
+    return [
+        human_requested(text=latest.text, vector=latest.vector),
+        distress(turns=turns, thresholds=thresholds),
+    ]
 
 
 def handback_graced(results: Sequence[TriggerResult]) -> list[TriggerResult]:

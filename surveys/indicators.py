@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agents_console.models import AuditEvent
+from escalation.detectors.encoder import Vector
 from escalation.detectors.restatement import DEFAULT_REPEAT_THRESHOLD, is_restatement, similarity
 from escalation.models import AgentProfile, Conversation, Customer, Handoff, Message
 from surveys.models import HandoffOutcome, Survey
@@ -23,6 +24,10 @@ SOFT_TRIGGER_KINDS = frozenset({"low_confidence", "distress"})
 # "ok", "thanks", "yes please" say nothing about the problem, and a short message's words are
 # easily all found inside a long one (token-set similarity would call that a perfect match).
 MIN_RESTATEMENT_WORDS = 3
+
+# A customer message as the indicators read it: id, text and stored encoding (None: encoded
+# when compared).
+CustomerMessage = tuple[int, str, Vector | None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,19 +40,21 @@ class Restatement:
 
 def restatement_find(
     *,
-    before: Sequence[tuple[int, str]],
-    after: Sequence[tuple[int, str]],
+    before: Sequence[CustomerMessage],
+    after: Sequence[CustomerMessage],
     threshold: float = DEFAULT_REPEAT_THRESHOLD,
     min_words: int = MIN_RESTATEMENT_WORDS,
 ) -> Restatement:
     """The closest pair (message to the AI, message to the human) by similarity; repeated when
     that pair is a restatement."""
     best = Restatement(repeated=False, score=0.0)
-    for after_id, after_text in after:
+    for after_id, after_text, after_vector in after:
         if len(after_text.split()) < min_words:
             continue
-        for before_id, before_text in before:
-            signal = is_restatement(before_text, after_text, threshold=threshold)
+        for before_id, before_text, before_vector in before:
+            signal = is_restatement(
+                before_text, after_text, before_vector, after_vector, threshold=threshold
+            )
             if signal.score > best.score:
                 best = Restatement(
                     repeated=signal.fired,
@@ -141,7 +148,7 @@ def outcome_start(*, handoff: Handoff, agents_available: bool | None = None) -> 
     return outcome
 
 
-def _customer_messages(handoff: Handoff) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+def _customer_messages(handoff: Handoff) -> tuple[list[CustomerMessage], list[CustomerMessage]]:
     messages = Message.objects.filter(
         conversation_id=handoff.conversation_id, sender=Message.Sender.CUSTOMER
     )
@@ -154,8 +161,8 @@ def _customer_messages(handoff: Handoff) -> tuple[list[tuple[int, str]], list[tu
     if handoff.resolved_at is not None:
         after = after.filter(sent_at__lte=handoff.resolved_at)
     return (
-        list(before.order_by("sent_at", "id").values_list("id", "text")),
-        list(after.order_by("sent_at", "id").values_list("id", "text")),
+        list(before.order_by("sent_at", "id").values_list("id", "text", "encoding")),
+        list(after.order_by("sent_at", "id").values_list("id", "text", "encoding")),
     )
 
 
@@ -172,13 +179,14 @@ def _first_soft_signal_at(handoff: Handoff) -> datetime | None:
     return soft_signal_first(decisions=decisions)
 
 
-def _same_problem(summary: str, texts: Iterable[str]) -> bool:
+def _same_problem(summary: str, texts: Iterable[tuple[str, Vector | None]]) -> bool:
+    """Is any of the texts (each with its stored encoding, or None) about the summary's problem?"""
     if not summary.strip():
         return False
     return any(
         len(text.split()) >= MIN_RESTATEMENT_WORDS
-        and similarity(summary, text) >= DEFAULT_REPEAT_THRESHOLD
-        for text in texts
+        and similarity(summary, text, None, vector) >= DEFAULT_REPEAT_THRESHOLD
+        for text, vector in texts
     )
 
 
@@ -196,7 +204,7 @@ def _came_back(handoff: Handoff, window_closes_at: datetime) -> bool:
             sent_at__lte=window_closes_at,
         )
         .exclude(conversation_id=handoff.conversation_id)
-        .values_list("text", flat=True)
+        .values_list("text", "encoding")
     )
     later_summaries = (
         Handoff.objects.filter(
@@ -208,7 +216,7 @@ def _came_back(handoff: Handoff, window_closes_at: datetime) -> bool:
         .values_list("summary", flat=True)
     )
     return _same_problem(handoff.summary, later_messages.iterator()) or _same_problem(
-        handoff.summary, later_summaries
+        handoff.summary, ((summary, None) for summary in later_summaries)
     )
 
 

@@ -1,5 +1,6 @@
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -46,6 +47,29 @@ class BotClient:
         response = self.post("/conversations", body)
         assert response.status_code in (200, 201), response.content
         return response.json()
+
+    def post_turns(self, conversation_id: int, turns: list[tuple[str, str]]) -> None:
+        """(sender, text) turns, in order; the AI's sure of itself."""
+        for number, (sender, text) in enumerate(turns, start=1):
+            body: dict[str, object] = {
+                "external_id": f"turn-{number}",
+                "sender": sender,
+                "text": text,
+            }
+            if sender == "ai":
+                body["confidence"] = 0.95
+            response = self.post(f"/conversations/{conversation_id}/messages", body)
+            assert response.status_code == 201, response.content
+
+
+# A customer who asks the same thing twice more after the AI's answers.
+REASKED = [
+    ("customer", "My refund for order 5521 has not arrived"),
+    ("ai", "Refunds take five working days."),
+    ("customer", "Where is the refund for my order 5521?"),
+    ("ai", "It is on its way."),
+    ("customer", "I still have not received my refund for order 5521"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -95,6 +119,41 @@ def eager_celery() -> Iterator[None]:
     conf.update(CELERY_TASK_ALWAYS_EAGER=True)
     yield
     conf.update(CELERY_TASK_ALWAYS_EAGER=previous)
+
+
+@dataclass
+class EncoderRuns:
+    """The texts the sentence encoder ran on."""
+
+    texts: list[str] = field(default_factory=list)
+
+    def forget(self) -> None:
+        """This process's state as a fresh one's (another worker, a restart): the encodings
+        and re-ask judgements it has cached, and the runs counted so far, forgotten."""
+        from escalation.detectors import encoder, restatement
+
+        encoder.encode.cache_clear()
+        restatement.similarity.cache_clear()
+        restatement.is_restatement.cache_clear()
+        self.texts.clear()
+
+
+@pytest.fixture
+def encoder_runs(monkeypatch: pytest.MonkeyPatch) -> EncoderRuns:
+    """The encoder's runs from here on, counted from a fresh process's state."""
+    from escalation.detectors import encoder
+
+    runs = EncoderRuns()
+    runs.forget()
+    model = encoder.load()
+    real_run = model.run
+
+    def counted(texts: list[str]) -> object:
+        runs.texts.extend(texts)
+        return real_run(texts)
+
+    monkeypatch.setattr(model, "run", counted)
+    return runs
 
 
 @pytest.fixture

@@ -10,11 +10,8 @@ better on unseen sources (docs/triggers.md).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import numpy as np
-
 from escalation.detectors import encoder
+from escalation.detectors.encoder import Vector
 from escalation.detectors.explain import deciding_words
 from escalation.detectors.features import STYLE_FEATURES, message_vector
 from escalation.detectors.heads import head
@@ -35,18 +32,16 @@ _STYLE_EVIDENCE = {
 _STYLE_PUSH = 1.0
 
 
-@lru_cache(maxsize=4096)
-def _features(text: str) -> np.ndarray:
-    return message_vector(text, style=True)
-
-
-def detect_distress(text: str, *, threshold: float = DEFAULT_DISTRESS_THRESHOLD) -> Signal:
-    """Fires when the head's probability reaches ``threshold``; the evidence names the words
-    that raised it most and any style figure that raised it by a logit or more."""
+def detect_distress(
+    text: str, vector: Vector | None = None, *, threshold: float = DEFAULT_DISTRESS_THRESHOLD
+) -> Signal:
+    """Fires when the head's probability reaches ``threshold``; ``vector``: the message's stored
+    encoding, if it has one (else it is encoded). The evidence names the words that raised the
+    score most and any style figure that raised it by a logit or more."""
     if not text.strip():
         return Signal(False, 0.0, "empty message")
     model = head("distress")
-    features = _features(text)
+    features = message_vector(text, style=True, vector=vector)
     probability = round(model.probability(features), 4)
     if probability < threshold:
         return Signal(False, probability, f"below threshold ({probability:.2f})")

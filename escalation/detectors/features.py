@@ -49,16 +49,17 @@ def references(text: str) -> frozenset[str]:
     return frozenset(m.replace(",", ".").replace("-", "") for m in _REFERENCE_RE.findall(text))
 
 
-def _style(text: str) -> list[float]:
+@lru_cache(maxsize=4096)
+def _style(text: str) -> tuple[float, ...]:
     scores = _vader().polarity_scores(text)
     letters = len(_LETTER_RE.findall(text)) or 1
-    return [
+    return (
         scores["neg"],
         scores["compound"],
         min(1.0, len(_UPPER_RE.findall(text)) / letters),
         min(1.0, text.count("!") / 3),
         min(1.0, text.count("?") / 3),
-    ]
+    )
 
 
 def message_vector(text: str, *, style: bool, vector: Vector | None = None) -> Features:

@@ -10,9 +10,8 @@ mean F1 0.84 and the rules alone 0.86; together, 0.88.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from escalation.detectors import encoder, lexicons
+from escalation.detectors.encoder import Vector
 from escalation.detectors.explain import deciding_words
 from escalation.detectors.features import message_vector
 from escalation.detectors.heads import head
@@ -21,17 +20,16 @@ from escalation.detectors.signal import Signal, quote
 __all__ = ["detect_human_request"]
 
 
-@lru_cache(maxsize=4096)
-def detect_human_request(text: str) -> Signal:
-    """Does ``text`` ask for a person? Evidence: the rule's phrase, or the words that raised
-    the head's score most."""
+def detect_human_request(text: str, vector: Vector | None = None) -> Signal:
+    """Does ``text`` ask for a person? ``vector``: its stored encoding, if it has one (else it
+    is encoded). Evidence: the rule's phrase, or the words that raised the head's score most."""
     if not text.strip():
         return Signal(False, 0.0, "empty message")
     rules = lexicons.detect_human_request(text)
     if rules.fired or rules.negated:
         return rules
     model = head("human_request")
-    probability = round(model.probability(message_vector(text, style=False)), 4)
+    probability = round(model.probability(message_vector(text, style=False, vector=vector)), 4)
     if probability < 0.5:
         return Signal(False, probability, f"no request for a person ({probability:.2f})")
     words = deciding_words(text, model.weights[: encoder.DIMENSION])

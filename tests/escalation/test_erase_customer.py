@@ -160,6 +160,15 @@ def test_rows_stay_with_their_text_erased(zelda_case: Handoff) -> None:
     assert Message.objects.filter(conversation=zelda_case.conversation).count() == messages
 
 
+def test_the_encodings_go_with_the_text(zelda_case: Handoff) -> None:
+    messages = Message.objects.filter(conversation=zelda_case.conversation)
+    assert messages.filter(sender=Message.Sender.CUSTOMER, encoding__isnull=False).count() == 2
+
+    call_command("erase_customer", "cust-zq-77")
+
+    assert not messages.filter(encoding__isnull=False).exists()
+
+
 def test_a_web_chat_customer_loses_the_login_too(db: None) -> None:
     user = UserFactory(username="zelda", first_name="Zelda")
     user.save()

@@ -1,7 +1,9 @@
+import numpy as np
 import pytest
 from django.utils import timezone
 
 from agents_console.models import AuditEvent, Note
+from escalation.detectors import encoder
 from escalation.handoff import handoff_claim
 from escalation.models import AIAction, Customer, Handoff, Message
 from escalation.redaction import secrets_mask
@@ -97,6 +99,17 @@ def test_card_numbers_are_masked_before_the_message_is_stored(bot_client: BotCli
     assert response.json()["message"]["text"] == f"Card {MASKED_4242}"
     assert Message.objects.get(external_id="m1").text == f"Card {MASKED_4242}"
     assert retry.status_code == 200  # the retry is the same message, not a conflict
+
+
+def test_a_masked_message_is_encoded_as_it_is_stored(bot_client: BotClient) -> None:
+    conversation = bot_client.open_conversation()
+    body = {"external_id": "m1", "sender": "customer", "text": "Card 4242 4242 4242 4242 lost"}
+
+    bot_client.post(f"/conversations/{conversation['id']}/messages", body)
+
+    encoding = Message.objects.get(external_id="m1").encoding
+    assert np.array_equal(encoding, encoder.encode(f"Card {MASKED_4242} lost"))
+    assert not np.array_equal(encoding, encoder.encode(body["text"]))
 
 
 def test_card_numbers_in_action_params_are_masked(bot_client: BotClient) -> None:

@@ -4,10 +4,18 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from escalation.handoff import handoff_claim, handoff_reply, handoff_resolve
 from escalation.models import Handoff, Message
 from surveys.indicators import outcome_compute, restatement_find, soft_signal_first
 from surveys.models import HandoffOutcome
-from tests.support.factories import ConversationFactory, HandoffFactory, MessageFactory, agent_user
+from tests.conftest import BotClient, EncoderRuns
+from tests.support.factories import (
+    ConversationFactory,
+    HandoffFactory,
+    MessageFactory,
+    agent_user,
+    console_agent,
+)
 from tests.surveys.conftest import resolved_case
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -54,9 +62,33 @@ def test_customer_who_only_answers_the_human_did_not_repeat() -> None:
 
 
 def test_short_acknowledgements_are_never_taken_for_a_restatement() -> None:
-    finding = restatement_find(before=[(1, "hello there I need help")], after=[(2, "hello")])
+    finding = restatement_find(
+        before=[(1, "hello there I need help", None)], after=[(2, "hello", None)]
+    )
     assert finding.repeated is False
     assert finding.after_id is None
+
+
+def test_the_repeat_is_judged_without_encoding_a_stored_message(
+    bot_client: BotClient, encoder_runs: EncoderRuns
+) -> None:
+    conversation = bot_client.open_conversation()
+    path = f"/conversations/{conversation['id']}"
+    bot_client.post_turns(conversation["id"], [("customer", PROBLEM)])
+    bot_client.post(f"{path}/handoff", {"external_id": "h1"})
+    handoff = Handoff.objects.get(conversation_id=conversation["id"])
+    agent = console_agent(username="ana")
+    handoff_claim(handoff=handoff, agent=agent)
+    handoff_reply(handoff=handoff, agent=agent, text="Hello, how can I help?")
+    again = {"external_id": "again", "sender": "customer", "text": "My order 1234 never came"}
+    bot_client.post(f"{path}/messages", again)
+    handoff_resolve(handoff=handoff, agent=agent, resolution="resolved")
+    encoder_runs.forget()
+
+    outcome = outcome_compute(handoff=handoff)
+
+    assert encoder_runs.texts == []
+    assert outcome.repeated is True
 
 
 def test_messages_to_the_ai_after_the_handoff_are_not_compared_with_themselves() -> None:

@@ -311,9 +311,9 @@ def test_an_escalating_turn_is_scored_once(bot_client: BotClient, monkeypatch: A
     detect = human_request.detect_human_request
     calls: list[str] = []
 
-    def counted(text: str) -> Any:
+    def counted(text: str, vector: Any = None) -> Any:
         calls.append(text)
-        return detect(text)
+        return detect(text, vector)
 
     monkeypatch.setattr(human_request, "detect_human_request", counted)
     conversation = bot_client.open_conversation()

@@ -13,6 +13,7 @@ from escalation.detectors.restatement import (
     similarity,
 )
 from escalation.detectors.signal import Signal
+from tests.conftest import REASKED, EncoderRuns
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -94,23 +95,42 @@ def test_empty_text_is_no_restatement() -> None:
 
 
 def test_a_message_is_encoded_once_however_often_the_conversation_is_evaluated(
-    monkeypatch: pytest.MonkeyPatch,
+    encoder_runs: EncoderRuns,
 ) -> None:
-    model = encoder.load()
-    runs: list[str] = []
-    real_run = model.run
-
-    def counted(texts: list[str]) -> object:
-        runs.extend(texts)
-        return real_run(texts)
-
-    monkeypatch.setattr(model, "run", counted)
     texts = [f"encoded once {n}: where is parcel {n}{n}{n}?" for n in range(4)]
     turns = [triggers.Turn("customer" if i % 2 == 0 else "ai", t, 0.9) for i, t in enumerate(texts)]
     for _ in range(3):
         triggers.reask_count(turns, threshold=DEFAULT_REPEAT_THRESHOLD)
     customer_texts = [t.text for t in turns if t.sender == "customer"]
-    assert sorted(runs) == sorted(customer_texts)
+    assert sorted(encoder_runs.texts) == sorted(customer_texts)
+
+
+def test_turns_with_their_stored_vectors_are_not_encoded(encoder_runs: EncoderRuns) -> None:
+    stored = [
+        triggers.Turn(sender, text, None, encoder.encode(text) if sender == "customer" else None)
+        for sender, text in REASKED
+    ]
+    encoder_runs.forget()  # read in another process
+
+    count, evidence = triggers.reask_count(stored, threshold=DEFAULT_REPEAT_THRESHOLD)
+
+    assert encoder_runs.texts == []
+    assert (count, evidence) == (
+        2,
+        're-asked after an answer: "I still have not received my refund for order 5521"',
+    )
+
+
+def test_the_caches_are_keyed_by_the_texts(encoder_runs: EncoderRuns) -> None:
+    """A vector is a function of its text: a pair judged with its vectors is not judged (nor
+    encoded) again without them."""
+    a, b = "my card was charged twice", "why was I billed two times?"
+    with_vectors = is_restatement(a, b, encoder.encode(a), encoder.encode(b))
+    encoder.encode.cache_clear()
+    encoder_runs.texts.clear()
+
+    assert is_restatement(a, b) is with_vectors
+    assert encoder_runs.texts == []
 
 
 def test_the_heads_file_names_its_encoder_and_every_source_with_its_commit() -> None:
