@@ -447,7 +447,8 @@ _EN_PATTERNS: tuple[tuple[str, float, str], ...] = (
     (
         (
             r" (?:is|are) (?:there )?(?:anyone|anybody|someone|somebody) (?:real|human|alive|"
-            r"actually there|there|i can talk to|i can speak to|who can help)\b"
+            r"actually there|there|around(?= (?:to help|[?.!])| ?$)|i can talk to|i can speak to|"
+            r"who (?:can|could) help)\b"
         ),
         0.8,
         "asked whether a person is available",

@@ -39,6 +39,8 @@ def test_low_confidence_holds_at_or_above_the_threshold() -> None:
         "human agent now pls",
         "put me through to billing",
         "representative needed urgently",
+        "is there somebody who could help me",
+        "is anybody around to help",
     ],
 )
 def test_human_requested_fires_on_the_first_ask(text: str) -> None:

@@ -38,6 +38,8 @@ from escalation.detectors.lexicons import detect_human_request
         "I would like a callback from an agent",
         "can a real human look at this",
         "is there anyone real there?",
+        "is there somebody who could help me",
+        "Is anybody around",
     ],
 )
 def test_human_request_fires_on_english_requests(text: str) -> None:
@@ -96,6 +98,7 @@ def test_human_request_fires_on_other_languages(text: str) -> None:
         "can someone help me with my card",
         "I am a real estate agent",
         "talk to you later",
+        "is someone around the house",
         "no quiero hablar con un agente",
         "ich möchte nicht mit einem Mitarbeiter sprechen",
         "",
