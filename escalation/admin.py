@@ -158,11 +158,22 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
+    """The transcript is a record: read here, never written. An edit would skip the masking of
+    secrets (redaction.py) and leave the message's stored encoding stale; erasure is the way to
+    take a customer's words out."""
+
     list_display = ["__str__", "conversation", "sender", "confidence", "sent_at"]
+    exclude = ["encoding"]
     list_filter = ["sender"]
     search_fields = ["text", "external_id", "conversation__external_id"]
     raw_id_fields = ["conversation", "agent"]
     list_select_related = ["conversation"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(AIAction)

@@ -68,3 +68,19 @@ def test_issuing_a_key_shows_it_once_and_stores_its_hash(supervisor_client: Clie
     shown = next(str(m) for m in response.context["messages"])
     key = shown.rsplit(" ", 1)[-1]
     assert ApiKey.objects.filter(bot=bot, hashed_key=ApiKey.hash(key)).exists()
+
+
+def test_a_message_is_read_in_the_admin_never_written(supervisor_client: Client) -> None:
+    message = MessageFactory(text="my card 4111 is lost")
+    url = reverse("admin:escalation_message_change", args=[message.pk])
+
+    page = supervisor_client.get(url)
+    assert page.status_code == 200
+    assert "my card 4111 is lost" in page.content.decode()
+    assert 'name="text"' not in page.content.decode()  # shown, not a field to edit
+    refused = supervisor_client.post(url, {"text": "edited", "sender": "customer"})
+    assert refused.status_code == 403
+    add = supervisor_client.get(reverse("admin:escalation_message_add"))
+    assert add.status_code == 403
+    message.refresh_from_db()
+    assert message.text == "my card 4111 is lost"
