@@ -64,11 +64,15 @@
     });
   }
 
+  // Each live region fetched again once the socket is open (what changed while it was down);
+  // settled when all are swapped in.
   function resync() {
+    var fetches = [];
     document.querySelectorAll("[data-poll-url]").forEach(function (el) {
       var url = el.dataset.pollUrl.replace(/[?&]poll=1/, "");
-      htmx.ajax("GET", url, { target: "#" + el.id, swap: "outerHTML" });
+      fetches.push(htmx.ajax("GET", url, { target: "#" + el.id, swap: "outerHTML" }));
     });
+    return Promise.allSettled(fetches);
   }
 
   function beep() {
@@ -147,14 +151,18 @@
     socket.send(JSON.stringify({ type: "typing" }));
   });
 
+  // "Live" once the page is current: the socket is open and the regions fetched again have
+  // been swapped in (a click before that could land on a row the resync then replaces).
   document.addEventListener("htmx:wsOpen", function (evt) {
-    socket = evt.detail.socketWrapper;
-    setStatus("live", "Live");
+    var opened = evt.detail.socketWrapper;
+    socket = opened;
     if (heartbeat) clearInterval(heartbeat);
     heartbeat = setInterval(function () {
       socket.send(JSON.stringify({ type: "heartbeat" }));
     }, 25000);
-    resync();
+    resync().then(function () {
+      if (socket === opened) setStatus("live", "Live");
+    });
   });
 
   document.addEventListener("htmx:wsClose", function () {
