@@ -146,13 +146,15 @@ def encoder_runs(monkeypatch: pytest.MonkeyPatch) -> EncoderRuns:
     runs = EncoderRuns()
     runs.forget()
     model = encoder.load()
-    real_run = model.run
+    real_tokens = model.tokens
 
-    def counted(texts: list[str]) -> object:
-        runs.texts.extend(texts)
-        return real_run(texts)
+    # tokens() is the one way into the model: vectors (run) and the words that decided a
+    # fired head (explain.py) both go through it.
+    def counted(text: str) -> object:
+        runs.texts.append(text)
+        return real_tokens(text)
 
-    monkeypatch.setattr(model, "run", counted)
+    monkeypatch.setattr(model, "tokens", counted)
     return runs
 
 
