@@ -112,9 +112,12 @@
 
   // After a queue change the server renders the queue again with the filters in the URL and
   // their counts; the row the socket brought shows meanwhile (CSS hides it under a filter).
+  // The whole queue, which the socket sends on connect, is current already: fetching it again
+  // would replace the rows under an agent's click once the page says "Live".
   var queueRefresh = null;
   function refreshQueue(message) {
     if (!document.getElementById("queue") || message.indexOf("id=\"handoff-") < 0) return;
+    if (message.indexOf("id=\"queue\"") >= 0) return;
     if (queueRefresh) clearTimeout(queueRefresh);
     queueRefresh = setTimeout(function () {
       queueRefresh = null;
