@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from escalation import events
-from escalation.detectors.encoder import encode
+from escalation.detectors.encoder import Vector, encode
 from escalation.models import Conversation, Message
 from escalation.redaction import secrets_mask
 
@@ -17,6 +17,7 @@ def message_add(
     conversation: Conversation,
     sender: str,
     text: str,
+    encoding: Vector | None = None,
     external_id: str | None = None,
     confidence: float | None = None,
     sent_at: datetime | None = None,
@@ -27,7 +28,8 @@ def message_add(
 ) -> Message:
     """Append a message to the transcript; every message is stored through here, with the
     secrets in it masked, and a customer's with the encoding of its masked text (what the
-    re-ask detector and the repeat indicator compare, so no process encodes it again);
+    re-ask detector and the repeat indicator compare, so no process encodes it again;
+    `encoding`, when the caller made it already, outside the conversation's lock);
     `decision`, when the turn was decided before it was stored. What the caller read with the
     conversation, under its lock (turns.conversation_locked), saves asking again: whether the
     customer has spoken in it yet, and whether it had ever had a case before this transaction
@@ -46,7 +48,11 @@ def message_add(
         external_id=external_id,
         sender=sender,
         text=stored,
-        encoding=encode(stored) if sender == Message.Sender.CUSTOMER else None,
+        encoding=(
+            (encoding if encoding is not None else encode(stored))
+            if sender == Message.Sender.CUSTOMER
+            else None
+        ),
         confidence=confidence,
         sent_at=sent_at or timezone.now(),
         agent=agent,

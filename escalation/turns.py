@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from escalation import decisions
 from escalation.capacity import capacity_estimate
+from escalation.detectors.encoder import encode
 from escalation.idempotency import AlreadyStored, create_once, fields_changed
 from escalation.models import AIAction, Bot, Conversation, Customer, Handoff, Message
 from escalation.redaction import secrets_mask, secrets_mask_json
@@ -188,6 +189,8 @@ def message_post(
     Bot API's request), is attached to it, so that its webhook URL is not read again."""
 
     masked = secrets_mask(text)  # scored as it will be stored
+    # Encoded before the lock is taken: the encoder's few milliseconds hold no other turn up.
+    encoding = encode(masked) if sender == Message.Sender.CUSTOMER else None
 
     def create() -> Message:
         read = conversation_locked(conversation_id=conversation_id, bot_id=bot_id)
@@ -202,7 +205,13 @@ def message_post(
             if stored:  # a retry of a turn stored before the handoff
                 raise AlreadyStored(stored)
             raise ConversationClosed("The conversation has been handed to a human agent.")
-        turn = Message(conversation=locked, sender=sender, text=masked, confidence=confidence)
+        turn = Message(
+            conversation=locked,
+            sender=sender,
+            text=masked,
+            confidence=confidence,
+            encoding=encoding,
+        )
         decided = None
         if decide_now:
             decided = decisions.decision_before_storing(conversation=locked, message=turn)
@@ -211,6 +220,7 @@ def message_post(
             external_id=external_id,
             sender=sender,
             text=masked,
+            encoding=encoding,
             confidence=confidence,
             sent_at=sent_at,
             decision=None if isinstance(decided, decisions.Scored) else decided,

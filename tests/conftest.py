@@ -133,6 +133,7 @@ class EncoderRuns:
         from escalation.detectors import encoder, restatement
 
         encoder.encode.cache_clear()
+        encoder._analysis.cache_clear()
         restatement.similarity.cache_clear()
         restatement.is_restatement.cache_clear()
         self.texts.clear()

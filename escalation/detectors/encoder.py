@@ -76,19 +76,16 @@ def load() -> _Encoder:
     return _Encoder()
 
 
-@lru_cache(maxsize=4096)
-def encode(text: str) -> Vector:
-    """The unit vector of one message. Cached: a message re-evaluated is not re-encoded."""
-    vector = load().run([text])[0]
-    vector.setflags(write=False)
-    return vector
+# A message's words and their shares, from the run that made its vector: kept for the few
+# latest messages only (a share is a vector per word), the ones a fired head quotes from.
+_WORDS_KEPT = 32
 
 
-def word_shares(text: str) -> tuple[list[tuple[int, int]], npt.NDArray[np.float32]]:
-    """Each word of ``text`` (its character span) and its share of ``encode(text)``; the shares
-    of the start and end markers are left out. A linear head's score of the message is then a
-    sum over its words, which is how a fired detector names the words that decided."""
+@lru_cache(maxsize=_WORDS_KEPT)
+def _analysis(text: str) -> tuple[Vector, list[tuple[int, int]], npt.NDArray[np.float32]]:
     encoding, shares = load().tokens(text)
+    vector = shares.sum(axis=0)
+    vector.setflags(write=False)
     spans: dict[int, list[int]] = {}
     words: dict[int, npt.NDArray[np.float32]] = {}
     for index, (word, (start, end)) in enumerate(
@@ -100,7 +97,25 @@ def word_shares(text: str) -> tuple[list[tuple[int, int]], npt.NDArray[np.float3
         span[1] = end
         words[word] = words.get(word, 0) + shares[index]
     order = sorted(words)
-    return [(spans[w][0], spans[w][1]) for w in order], np.stack([words[w] for w in order])
+    shares_by_word = (
+        np.stack([words[w] for w in order]) if order else np.zeros((0, DIMENSION), np.float32)
+    )
+    return vector, [(spans[w][0], spans[w][1]) for w in order], shares_by_word
+
+
+@lru_cache(maxsize=4096)
+def encode(text: str) -> Vector:
+    """The unit vector of one message. Cached: a message re-evaluated is not re-encoded."""
+    return _analysis(text)[0]
+
+
+def word_shares(text: str) -> tuple[list[tuple[int, int]], npt.NDArray[np.float32]]:
+    """Each word of ``text`` (its character span) and its share of ``encode(text)``; the shares
+    of the start and end markers are left out. A linear head's score of the message is then a
+    sum over its words, which is how a fired detector names the words that decided. A message
+    just encoded is not run again for them."""
+    _vector, spans, shares = _analysis(text)
+    return spans, shares
 
 
 def encode_many(texts: Sequence[str]) -> npt.NDArray[np.float32]:

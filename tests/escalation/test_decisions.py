@@ -1,4 +1,8 @@
-from escalation import decisions
+from typing import Any
+
+import pytest
+
+from escalation import decisions, turns
 from escalation.models import Conversation, Message
 from tests.conftest import REASKED, BotClient, EncoderRuns
 from tests.support.factories import ConversationFactory, MessageFactory
@@ -36,3 +40,27 @@ def test_messages_stored_before_encodings_were_kept_are_encoded_when_read(
 
     assert sorted(set(encoder_runs.texts)) == sorted(t for s, t in REASKED if s == "customer")
     assert evidence.startswith("2 re-asks;"), evidence
+
+
+def test_a_customer_turn_is_encoded_once_and_before_its_conversation_is_locked(
+    bot_client: BotClient, encoder_runs: EncoderRuns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The encoder's milliseconds are spent outside the lock, so they hold no other turn of
+    the conversation up; the decision and the stored message use that one encoding."""
+    conversation_id = bot_client.open_conversation()["id"]
+    runs_when_locked = []
+    real_locked = turns.conversation_locked
+
+    def locked(**kwargs: Any) -> Any:
+        runs_when_locked.append(list(encoder_runs.texts))
+        return real_locked(**kwargs)
+
+    monkeypatch.setattr(turns, "conversation_locked", locked)
+    encoder_runs.forget()
+
+    bot_client.post_turns(conversation_id, [("customer", "my parcel has not come, order 4411")])
+
+    assert runs_when_locked == [["my parcel has not come, order 4411"]]
+    assert encoder_runs.texts == ["my parcel has not come, order 4411"]
+    stored = Message.objects.get(conversation_id=conversation_id)
+    assert stored.encoding is not None

@@ -6,6 +6,7 @@ from escalation.detectors import encoder, lexicons
 from escalation.detectors.features import message_vector
 from escalation.detectors.heads import head
 from escalation.detectors.human_request import detect_human_request
+from tests.conftest import EncoderRuns
 
 
 def head_probability(text: str) -> float:
@@ -67,3 +68,13 @@ def test_the_deciding_words_are_those_the_head_weighs_most() -> None:
     weights = head("human_request").weights[: encoder.DIMENSION]
     best = max(range(len(spans)), key=lambda i: float(shares[i] @ weights))
     assert text[slice(*spans[best])] in detect_human_request(text).evidence
+
+
+def test_a_fired_head_quotes_its_words_from_the_run_that_encoded_the_message(
+    encoder_runs: EncoderRuns,
+) -> None:
+    text = "representative needed urgently"
+    vector = encoder.encode(text)  # as a customer turn is encoded when it is posted
+
+    assert detect_human_request(text, vector).fired
+    assert encoder_runs.texts == [text]
