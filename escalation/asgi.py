@@ -27,6 +27,10 @@ application = ProtocolTypeRouter(
     }
 )
 
+from escalation.detectors import encoder  # noqa: E402
+
+encoder.load()  # once, before the first request: not in the middle of a customer's turn
+
 # Everything loaded so far (Django, the apps, their modules and templates) lives as long as the
 # process. Kept out of the garbage collector's full collections, which otherwise walk it again
 # every few seconds while sockets come and go: with 1,000 sockets open, a full collection
