@@ -380,3 +380,23 @@ async def test_the_metrics_socket_brings_only_the_alerts_of_handoffs_its_user_ma
             assert "queue-rows" not in message and 'id="handoff-' not in message
         assert await socket.receive_nothing(timeout=0.5)
         await socket.disconnect()
+
+
+async def test_a_new_case_is_shown_on_the_open_screen_of_its_conversations_earlier_case() -> None:
+    """Ana still has the customer's resolved case open when the customer is handed off again:
+    her screen shows the new case's status."""
+    ana = await sync_to_async(console_agent)(first_name="Ana", last_name="Silva")
+    earlier = await sync_to_async(HandoffFactory)(
+        status=Handoff.Status.RESOLVED, resolved_at=timezone.now()
+    )
+    communicator = await connect(f"/ws/console/cases/{earlier.pk}/", ana)
+    assert (await communicator.connect())[0]
+    await communicator.receive_from(timeout=5)  # who is viewing
+
+    await sync_to_async(handoff_create)(conversation=earlier.conversation, reason="again")
+
+    received = []  # the transcript's system line, the new-case alert, the case's status
+    while not await communicator.receive_nothing(timeout=0.5):
+        received.append(await communicator.receive_from())
+    assert any('id="case-status"' in message for message in received), received
+    await communicator.disconnect()
