@@ -50,12 +50,17 @@ HEADS: dict[str, dict[str, Any]] = {
         "precision": None,
         "regularisation": 1.0,
     },
-    # A repeat counted where there was none blames a good handover, so precision 0.70 first:
-    # leave-one-source-out mean P 0.71, F1 0.67 (F1-best instead: P 0.63, F1 0.70).
+    # A repeat counted where there was none blames a good handover (and a re-ask counted where
+    # there was none escalates too fast), so precision first, with a margin over the 0.70 that
+    # must hold on sources never seen. Leave-one-source-out means: at 0.70, P 0.705, F1 0.68,
+    # and "thank you so much for the refund" counted as restating a lost parcel, as did three
+    # of seven different problems with the same card; at 0.73, P 0.74, F1 0.65 and none of
+    # those; at 0.75, P 0.77, F1 0.61, and "I told the bot already, my order 1234 never
+    # arrived" no longer a repeat of "My parcel never arrived, order 1234 is missing".
     "repeats": {
         "file": "repeat_pairs.jsonl",
         "style": False,
-        "precision": 0.70,
+        "precision": 0.73,
         "regularisation": 1.0,
     },
 }
@@ -208,8 +213,9 @@ class Rules:
 
 def _baseline(head: str, features: Matrix, rules: Rules | None) -> npt.NDArray[np.float64] | None:
     """The plain method each head must beat, scored on the same folds with its threshold
-    chosen the same way: the encoder's cosine alone for repeats, VADER's compound score alone
-    (low is distressed) for distress, the phrase rules alone for human requests."""
+    chosen the same way (the same precision to reach first): the encoder's cosine alone for
+    repeats, VADER's compound score alone (low is distressed) for distress, the phrase rules
+    alone for human requests."""
     if head == "repeats":
         return features[:, PAIR_FEATURES.index("cosine")].astype(np.float64)
     if head == "distress":
@@ -253,7 +259,7 @@ def _leave_one_source_out(
         precision, recall, f1 = _metrics(out_of_source[held], labels[held], threshold)
         baseline_f1 = head_f1 = None
         if baseline is not None:
-            cut = _threshold(baseline[~held], labels[~held], None, precision=None)
+            cut = _threshold(baseline[~held], labels[~held], None, min_precision)
             baseline_f1 = round(_metrics(baseline[held], labels[held], cut)[2], 3)
         if rules is not None:
             cut = _threshold(head_scores[~held], labels[~held], None, min_precision)

@@ -50,6 +50,18 @@ def test_restatement_in_other_words_is_a_repeat() -> None:
     assert outcome.repeat_after is not None and "package" in outcome.repeat_after.text
 
 
+def test_a_different_problem_with_the_same_card_is_no_repeat() -> None:
+    """The customer told the bot their card was lost, and tells the human it was declined at a
+    shop: one shared word ("card"), two problems."""
+    handoff = resolved_case(
+        before=["I lost my card"],
+        after=["my card payment was declined", "ok thanks"],
+        start=START,
+    )
+    outcome = outcome_compute(handoff=handoff, now=START + timedelta(days=1))
+    assert outcome.repeated is False
+
+
 def test_customer_who_only_answers_the_human_did_not_repeat() -> None:
     handoff = resolved_case(
         before=[PROBLEM],

@@ -55,6 +55,22 @@ def test_a_different_problem_is_not_a_repeat(a: str, b: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("I lost my card", "my card payment was declined"),
+        ("my card was charged twice for one order", "my card does not work at the ATM"),
+        ("someone stole my card", "I want to change my card PIN"),
+        ("the ATM swallowed my card", "my card has an unknown charge on it"),
+        ("I was charged twice on my card", "my card expired, how do I get a new one"),
+    ],
+)
+def test_a_different_problem_with_the_same_card_is_not_a_repeat(a: str, b: str) -> None:
+    """One shared word is not one problem: the banking intents' hard negatives taught it."""
+    signal = is_restatement(a, b)
+    assert not signal.fired, signal
+
+
+@pytest.mark.parametrize(
     ("a", "same", "other"),
     [
         (

@@ -162,6 +162,23 @@ def test_build_writes_labelled_deduplicated_capped_rows_and_a_manifest(tmp_path:
     assert capped["sources"]["acme"]["rows"]["data/emotions.csv"]["distress"]["true"] == 1
 
 
+def test_adding_a_source_leaves_the_others_samples_as_they_were(tmp_path: Path) -> None:
+    """Each source's capped sample and repeat pairs are drawn on their own: a source added to
+    the table (its texts other utterances of other intents) changes nothing already built."""
+    mirror, commit = make_mirror(tmp_path)
+    caps = {"cap_positive": 1, "cap_negative": 5, "cap_pairs": 2}
+    alone = tmp_path / "alone"
+    build(alone, mirror=mirror, sources=[source(commit)], **caps)
+    other = Source(**{**source(commit).__dict__, "id": "other"})
+    both = tmp_path / "both"
+    build(both, mirror=mirror, sources=[source(commit), other], **caps)
+
+    for name in ("human_request.jsonl", "distress.jsonl", "repeat_pairs.jsonl"):
+        before = read(alone / name)
+        assert before, name
+        assert [row for row in read(both / name) if row["source"] == "acme"] == before, name
+
+
 def test_a_missing_snapshot_or_commit_is_a_clear_error(tmp_path: Path) -> None:
     mirror, commit = make_mirror(tmp_path)
     with pytest.raises(BuildError, match="no snapshot of acme/other"):
